@@ -1,0 +1,3 @@
+from deepprove_cli.cli import main
+
+main()
