@@ -1,0 +1,132 @@
+"""BabyBear base field: the modulus, njit scalar ops on canonical uint32, and array conversions.
+
+p = 2^31 - 2^27 + 1 = 15 * 2^27 + 1 (two-adicity 27). Every value crossing a function boundary is a
+canonical `np.uint32` in [0, p). The scalar ops are tiny `@njit` functions meant to be called from
+other kernels (LLVM inlines them there); they widen to uint64 internally, never to signed or float
+types, so the generated code stays branch-light and vectorizable.
+
+`inv(0)` returns 0 (the convention of `x^(p-2)`); callers that must reject zero check it themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from deepprove_cli.errors import InputError
+
+P = 2013265921
+TWO_ADICITY = 27
+GENERATOR = 31  # generates the whole multiplicative group (checked in tests against p - 1 = 2^27 * 3 * 5)
+
+_P32 = np.uint32(P)
+_P64 = np.uint64(P)
+_PM2 = np.uint64(P - 2)
+
+
+@njit(cache=True)
+def add(a, b):
+    """a + b mod p (both < p < 2^31, so the sum fits in 32 bits)."""
+    s = np.uint32(a) + np.uint32(b)
+    if s >= _P64:
+        s -= _P64
+    return np.uint32(s)
+
+
+@njit(cache=True)
+def sub(a, b):
+    """a - b mod p."""
+    x = np.uint64(a)
+    y = np.uint64(b)
+    if x >= y:
+        return np.uint32(x - y)
+    return np.uint32(x + _P64 - y)
+
+
+@njit(cache=True)
+def neg(a):
+    """-a mod p (0 stays 0)."""
+    x = np.uint64(a)
+    if x == 0:
+        return np.uint32(0)
+    return np.uint32(_P64 - x)
+
+
+@njit(cache=True)
+def mul(a, b):
+    """a * b mod p via one 62-bit product and a reduction by the constant p."""
+    return np.uint32((np.uint64(a) * np.uint64(b)) % _P64)
+
+
+@njit(cache=True)
+def pow_(a, e):
+    """a^e mod p by square-and-multiply; e is a non-negative integer (0^0 = 1)."""
+    result = np.uint64(1)
+    base = np.uint64(a)
+    k = np.uint64(e)
+    while k > 0:
+        if k & np.uint64(1):
+            result = (result * base) % _P64
+        base = (base * base) % _P64
+        k >>= np.uint64(1)
+    return np.uint32(result)
+
+
+@njit(cache=True)
+def inv(a):
+    """a^-1 mod p as a^(p-2); inv(0) = 0 by that same formula."""
+    return pow_(a, _PM2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Python helpers (array conversions, validation, roots of unity)
+
+
+def to_field(values) -> np.ndarray:
+    """Signed (or unsigned) integers -> canonical uint32 (x mod p), same shape.
+
+    Accepts any integer array-like; Python ints of any size are reduced exactly.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        try:
+            return np.array([int(v) % P for v in arr.ravel()], dtype=np.uint32).reshape(arr.shape)
+        except (TypeError, ValueError):
+            raise InputError("to_field: expected integers") from None
+    if arr.dtype.kind not in "iub":
+        raise InputError(f"to_field: expected an integer array, got dtype {arr.dtype}")
+    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8:
+        return (arr % np.uint64(P)).astype(np.uint32)
+    return np.mod(arr.astype(np.int64), P).astype(np.uint32)
+
+
+def from_field(arr) -> np.ndarray:
+    """Canonical uint32 -> int64 in the centered range [-(p-1)/2, (p-1)/2] (inverse of `to_field`)."""
+    a = check_canonical(arr, "from_field input").astype(np.int64)
+    return np.where(a > (P - 1) // 2, a - P, a)
+
+
+def check_canonical(arr, what: str = "field array") -> np.ndarray:
+    """Return `arr` if it is a uint32 ndarray of canonical elements; else raise InputError naming `what`."""
+    if not isinstance(arr, np.ndarray):
+        raise InputError(f"{what}: expected a numpy uint32 array, got {type(arr).__name__}")
+    if arr.dtype != np.uint32:
+        raise InputError(f"{what}: expected dtype uint32, got {arr.dtype}",
+                         hint="convert integers with deepprove_cli.field.babybear.to_field")
+    if arr.size and int(arr.max()) >= P:
+        bad = int(np.argmax(arr.ravel() >= _P32))
+        raise InputError(f"{what}: element {bad} = {int(arr.ravel()[bad])} is not canonical (>= p = {P})")
+    return arr
+
+
+def two_adic_root(log_n: int) -> int:
+    """A primitive 2^log_n-th root of unity, consistent across sizes: root(k)^2 == root(k-1)."""
+    if not isinstance(log_n, (int, np.integer)) or not 0 <= int(log_n) <= TWO_ADICITY:
+        raise InputError(f"two_adic_root: log_n must be an integer in [0, {TWO_ADICITY}], got {log_n!r}")
+    w = pow(GENERATOR, (P - 1) >> TWO_ADICITY, P)  # primitive 2^27-th root
+    return pow(w, 1 << (TWO_ADICITY - int(log_n)), P)
+
+
+def random_elements(rng: np.random.Generator, shape) -> np.ndarray:
+    """Uniform canonical elements (for tests and benchmarks)."""
+    return rng.integers(0, P, size=shape, dtype=np.uint32)
