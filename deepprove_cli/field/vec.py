@@ -195,36 +195,28 @@ def _scalar(s, what: str) -> np.uint32:
     return np.uint32(v)
 
 
-def add(a, b, out=None, check: bool = True) -> np.ndarray:
-    """a + b mod p, elementwise."""
-    x, y = _operands(a, b, check=check, names="a,b")
-    o = _out(out, a)
-    k_add(x, y, o.reshape(-1))
-    return o
+def _elementwise(kernel, names: str, doc: str):
+    """A checked wrapper `f(*arrays, out=None, check=True)` around an elementwise kernel."""
+
+    arity = len(names.split(","))
+
+    def f(*arrays, out=None, check: bool = True) -> np.ndarray:
+        if len(arrays) != arity:
+            raise TypeError(f"expected {arity} arrays ({names}), got {len(arrays)}")
+        flat = _operands(*arrays, check=check, names=names)
+        o = _out(out, arrays[0])
+        kernel(*flat, o.reshape(-1))
+        return o
+
+    f.__doc__ = doc
+    return f
 
 
-def sub(a, b, out=None, check: bool = True) -> np.ndarray:
-    """a - b mod p, elementwise."""
-    x, y = _operands(a, b, check=check, names="a,b")
-    o = _out(out, a)
-    k_sub(x, y, o.reshape(-1))
-    return o
-
-
-def neg(a, out=None, check: bool = True) -> np.ndarray:
-    """-a mod p, elementwise."""
-    (x,) = _operands(a, check=check, names="a")
-    o = _out(out, a)
-    k_neg(x, o.reshape(-1))
-    return o
-
-
-def mul(a, b, out=None, check: bool = True) -> np.ndarray:
-    """a * b mod p, elementwise."""
-    x, y = _operands(a, b, check=check, names="a,b")
-    o = _out(out, a)
-    k_mul(x, y, o.reshape(-1))
-    return o
+add = _elementwise(k_add, "a,b", "add(a, b, out=None, check=True): a + b mod p, elementwise.")
+sub = _elementwise(k_sub, "a,b", "sub(a, b, out=None, check=True): a - b mod p, elementwise.")
+neg = _elementwise(k_neg, "a", "neg(a, out=None, check=True): -a mod p, elementwise.")
+mul = _elementwise(k_mul, "a,b", "mul(a, b, out=None, check=True): a * b mod p, elementwise.")
+mul_add = _elementwise(k_mul_add, "a,b,c", "mul_add(a, b, c, out=None, check=True): a * b + c mod p.")
 
 
 def scale(a, s, out=None, check: bool = True) -> np.ndarray:
@@ -240,14 +232,6 @@ def axpy(s, x, y, out=None, check: bool = True) -> np.ndarray:
     fx, fy = _operands(x, y, check=check, names="x,y")
     o = _out(out, x)
     k_axpy(_scalar(s, "axpy"), fx, fy, o.reshape(-1))
-    return o
-
-
-def mul_add(a, b, c, out=None, check: bool = True) -> np.ndarray:
-    """a * b + c mod p, elementwise."""
-    x, y, z = _operands(a, b, c, check=check, names="a,b,c")
-    o = _out(out, a)
-    k_mul_add(x, y, z, o.reshape(-1))
     return o
 
 
