@@ -26,6 +26,7 @@ _MU = np.uint64((1 << 62) // P)  # Barrett constant, < 2^32
 _M32 = np.uint64(0xFFFFFFFF)
 _S30 = np.uint64(30)
 _S32 = np.uint64(32)
+_TWO32 = np.uint64((1 << 32) % P)
 
 
 @njit(cache=True)
@@ -44,6 +45,13 @@ def reduce62(t):
     if r >= _P64:
         r -= _P64
     return np.uint32(r)
+
+
+@njit(cache=True)
+def reduce64(t):
+    """t mod p for any uint64 t (e.g. a sum of four products): fold the high word with
+    2^32 = 2^28 - 2 (mod p) into a value < 2^61, then `reduce62`. Vectorizes like `reduce62`."""
+    return reduce62((t >> _S32) * _TWO32 + (t & _M32))
 
 
 @njit(cache=True)

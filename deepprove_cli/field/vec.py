@@ -111,7 +111,8 @@ def k_inner(a, b):
         hi = np.uint64(0)
         lo = np.uint64(0)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            t = np.uint64(a[i]) * np.uint64(b[i])
+            k = np.uint64(i)  # unsigned: no wraparound select, the loop vectorizes
+            t = np.uint64(a[k]) * np.uint64(b[k])
             hi += t >> _S32
             lo += t & _M32
         part[c] = _fold_hi_lo(hi, lo)
@@ -130,7 +131,7 @@ def k_sum(a):
     for c in prange(nchunks):
         s = np.uint64(0)
         for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            s += np.uint64(a[i])
+            s += np.uint64(a[np.uint64(i)])
         part[c] = np.uint32(s % _P64)
     acc = np.uint32(0)
     for c in range(nchunks):

@@ -101,3 +101,23 @@ def test_two_adic_root():
     for bad in (-1, 28, 2.0):
         with pytest.raises(InputError):
             bb.two_adic_root(bad)
+
+
+def test_reductions(rng):
+    ts = [0, 1, P - 1, P, P * P - 1, (P - 1) ** 2, 2**62 - 1, 2**61, 3 * P]
+    ts += [int(x) for x in rng.integers(0, 2**62, 500, dtype=np.uint64)]
+    for t in ts:
+        assert int(bb.reduce62(np.uint64(t))) == t % P
+    us = ts + [2**64 - 1, 4 * (P - 1) ** 2, 2**63] + [int(x) for x in rng.integers(0, 2**64 - 1, 500, dtype=np.uint64)]
+    for t in us:
+        assert int(bb.reduce64(np.uint64(t))) == t % P
+
+
+def test_mul_shoup(rng):
+    xs = [0, 1, P - 1, P, 2**31, 2**32 - 1] + [int(x) for x in rng.integers(0, 2**32, 300, dtype=np.uint64)]
+    ws = [0, 1, 2, P - 1] + [int(x) for x in rng.integers(0, P, 20)]
+    for w in ws:
+        ws_ = bb.shoup(np.uint32(w))
+        assert int(ws_) == (w << 32) // P
+        for x in xs:
+            assert int(bb.mul_shoup(np.uint32(x), np.uint32(w), ws_)) == x * w % P
