@@ -95,23 +95,30 @@ def _aligned_words(b: np.ndarray) -> np.ndarray:
     return _padded_words(b, b.size // 4)
 
 
+def _long_root(b: np.ndarray, out: np.ndarray) -> None:
+    """Extendable output of an input of more than one chunk into out."""
+    n_full = (b.size - 1) // CHUNK_LEN  # the last chunk keeps 1..1024 bytes
+    cvs = np.empty((1, n_full + 1, 8), np.uint32)
+    hash_chunks(_aligned_words(b[:n_full * CHUNK_LEN]), 0, CHUNK_WORDS, n_full, CHUNK_LEN, 0, 1, False,
+                cvs[0, :n_full])
+    tail = b[n_full * CHUNK_LEN:]
+    hash_chunks(_padded_words(tail, CHUNK_WORDS), 0, CHUNK_WORDS, 1, tail.size, n_full, 0, False,
+                cvs[0, n_full:])
+    _parent_root(merge_to_pair(cvs).reshape(16), out)
+
+
 def blake3(data, out_len: int = DIGEST_LEN) -> bytes:
     """BLAKE3 hash of `data` (bytes-like or numpy array, taken as its raw bytes); `out_len` bytes of
     extendable output (32 = the standard digest)."""
     if out_len < 0:
         raise ValueError("out_len must be non-negative")
-    b = _as_bytes_array(data)
-    n = b.size
     out = np.empty(16 * ((out_len + 63) // 64), np.uint32)
-    if n <= CHUNK_LEN:
-        _single_chunk_root(_padded_words(b, CHUNK_WORDS), n, out)
-    else:
-        n_full = (n - 1) // CHUNK_LEN  # the last chunk keeps 1..1024 bytes
-        cvs = np.empty((1, n_full + 1, 8), np.uint32)
-        hash_chunks(_aligned_words(b[:n_full * CHUNK_LEN]), 0, CHUNK_WORDS, n_full, CHUNK_LEN, 0, 1,
-                    False, cvs[0, :n_full])
-        tail = b[n_full * CHUNK_LEN:]
-        hash_chunks(_padded_words(tail, CHUNK_WORDS), 0, CHUNK_WORDS, 1, tail.size, n_full, 0,
-                    False, cvs[0, n_full:])
-        _parent_root(merge_to_pair(cvs).reshape(16), out)
-    return out.view(np.uint8)[:out_len].tobytes()
+    if not isinstance(data, bytes) or len(data) > CHUNK_LEN:
+        b = _as_bytes_array(data)
+        if b.size > CHUNK_LEN:
+            _long_root(b, out)
+            return out.tobytes()[:out_len]
+        data = b.tobytes()
+    # at most one chunk (the transcript's case): one small kernel call, no numpy detour
+    _single_chunk_root(np.frombuffer(data.ljust(CHUNK_LEN, b"\0"), np.uint32), len(data), out)
+    return out.tobytes()[:out_len]
