@@ -5,7 +5,7 @@ a long input, the rows of a committed matrix, the node pairs of a Merkle layer, 
 BLAKE3 tree level. `hash_messages` runs such a batch in groups of `LANES` messages; the state of a
 group is a (8, LANES) array and each block is compressed by one loop over the lanes, with the
 compression inlined, which LLVM turns into AVX2/AVX-512 code (one lane per vector slot).
-Groups run in parallel (prange).
+Groups run in parallel (prange) when the batch is big enough to pay for waking the threads.
 
 Message i is `msg_len` bytes (0..1024) of the uint32 array `words` starting at word
 `first + i * stride` (bytes past msg_len inside its last word must be zero); its counter is `counter0 + i * counter_step`. Index arithmetic is
@@ -75,9 +75,16 @@ def _compress_lanes(buf, counter0, counter_step, block_len, flags):
 
 
 @njit(cache=True)
-def _hash_group(words, first, stride, nl, msg_len, counter0, counter_step, first_flags, mid_flags,
-                last_flags, single_flags, buf):
-    """Chaining values of nl consecutive messages into the buffer's CV rows (state starts at the IV)."""
+def _hash_group(g, words, first, stride, n_msgs, msg_len, counter0, counter_step, flags, out):
+    """Messages g * LANES ... (at most LANES of them) -> their chaining values in out.
+
+    flags = (first block, middle blocks, last block, single-block message).
+    """
+    i0 = g * LANES
+    nl = min(LANES, n_msgs - i0)
+    base = first + np.uint64(i0) * stride
+    counter_base = counter0 + np.uint64(i0) * counter_step
+    buf = np.zeros(_BUF_WORDS, np.uint32)
     for k in range(8):
         for lane in range(nl):
             buf[_CV + k * LANES + lane] = _IV_T[k]
@@ -86,47 +93,53 @@ def _hash_group(words, first, stride, nl, msg_len, counter0, counter_step, first
         start = b * BLOCK_LEN
         block_len = min(BLOCK_LEN, msg_len - start)
         if n_blocks == 1:
-            flags = single_flags
+            f = flags[3]
         elif b == 0:
-            flags = first_flags
+            f = flags[0]
         elif b == n_blocks - 1:
-            flags = last_flags
+            f = flags[2]
         else:
-            flags = mid_flags
-        _stage_block(buf, words, first + np.uint64(start // 4), stride, nl, (block_len + 3) // 4)
-        _compress_lanes(buf, counter0, counter_step, block_len, flags)
+            f = flags[1]
+        _stage_block(buf, words, base + np.uint64(start // 4), stride, nl, (block_len + 3) // 4)
+        _compress_lanes(buf, counter_base, counter_step, block_len, f)
+    for lane in range(nl):
+        for k in range(8):
+            out[i0 + lane, k] = buf[_CV + k * LANES + lane]
+
+
+@njit(cache=True)
+def _hash_messages_serial(words, first, stride, n_msgs, msg_len, counter0, counter_step, flags, out):
+    for g in range((n_msgs + LANES - 1) // LANES):
+        _hash_group(g, words, first, stride, n_msgs, msg_len, counter0, counter_step, flags, out)
 
 
 @njit(cache=True, parallel=True)
-def hash_messages(words, first, stride, n_msgs, msg_len, counter0, counter_step, first_flags, mid_flags,
-                  last_flags, single_flags, out):
+def _hash_messages_parallel(words, first, stride, n_msgs, msg_len, counter0, counter_step, flags, out):
+    for g in prange((n_msgs + LANES - 1) // LANES):
+        _hash_group(g, words, first, stride, n_msgs, msg_len, counter0, counter_step, flags, out)
+
+
+# Below this many compressions a batch runs on the calling thread: waking the thread pool costs
+# more than the work (and milliseconds when the machine is busy).
+PARALLEL_MIN_BLOCKS = 1 << 12
+
+
+def hash_messages(words: np.ndarray, first: int, stride: int, n_msgs: int, msg_len: int, counter0: int,
+                  counter_step: int, flags: tuple, out: np.ndarray) -> np.ndarray:
     """out[i] = chaining value (8 words) of message i; see the module docstring for the layout.
 
-    Flags: `first_flags` on block 0, `last_flags` on the last block, `mid_flags` between, and
-    `single_flags` when the message is one block (callers fold CHUNK_START/END/PARENT/ROOT in).
+    flags: (first block, middle blocks, last block, single-block message), with CHUNK_START/END,
+    PARENT and ROOT folded in by the caller. words: C-contiguous uint32; out: (n_msgs, 8) uint32.
     """
-    first = np.uint64(first)
-    stride = np.uint64(stride)
-    counter0 = np.uint64(counter0)
-    counter_step = np.uint64(counter_step)
-    n_groups = (n_msgs + LANES - 1) // LANES
-    for g in prange(n_groups):
-        buf = np.zeros(_BUF_WORDS, np.uint32)
-        i0 = g * LANES
-        nl = min(LANES, n_msgs - i0)
-        _hash_group(words, first + np.uint64(i0) * stride, stride, nl, msg_len,
-                    counter0 + np.uint64(i0) * counter_step, counter_step,
-                    first_flags, mid_flags, last_flags, single_flags, buf)
-        for lane in range(nl):
-            for k in range(8):
-                out[i0 + lane, k] = buf[_CV + k * LANES + lane]
-
-
-def _readonly(words: np.ndarray) -> np.ndarray:
-    """A read-only view: every caller then hits the same compiled specialization of the kernel."""
-    v = words.view()
-    v.flags.writeable = False
-    return v
+    words = words.view()
+    words.flags.writeable = False  # one compiled specialization for every caller
+    args = (words, np.uint64(first), np.uint64(stride), n_msgs, msg_len, np.uint64(counter0),
+            np.uint64(counter_step), tuple(int(f) for f in flags), out)
+    if n_msgs * max(1, (msg_len + BLOCK_LEN - 1) // BLOCK_LEN) >= PARALLEL_MIN_BLOCKS:
+        _hash_messages_parallel(*args)
+    else:
+        _hash_messages_serial(*args)
+    return out
 
 
 def hash_chunks(words: np.ndarray, first: int, stride: int, n: int, msg_len: int, counter0: int,
@@ -137,15 +150,12 @@ def hash_chunks(words: np.ndarray, first: int, stride: int, n: int, msg_len: int
     bytes past msg_len inside its last word must be zero. out: (n, 8) uint32, returned.
     """
     end = CHUNK_END | (ROOT if root else 0)
-    hash_messages(_readonly(words), first, stride, n, msg_len, counter0, counter_step,
-                  CHUNK_START, 0, end, CHUNK_START | end, out)
-    return out
+    return hash_messages(words, first, stride, n, msg_len, counter0, counter_step,
+                         (CHUNK_START, 0, end, CHUNK_START | end), out)
 
 
 def hash_parents(children: np.ndarray, root: bool, out: np.ndarray) -> np.ndarray:
     """Parent chaining values of consecutive child pairs: children (2n, 8) uint32 -> out (n, 8)."""
     flags = PARENT | (ROOT if root else 0)
     words = np.ascontiguousarray(children, dtype=np.uint32).reshape(-1)
-    n = words.size // 16
-    hash_messages(_readonly(words), 0, 16, n, 64, 0, 0, flags, flags, flags, flags, out)
-    return out
+    return hash_messages(words, 0, 16, words.size // 16, 64, 0, 0, (flags,) * 4, out)

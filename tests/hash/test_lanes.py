@@ -66,3 +66,15 @@ def test_merge_to_pair_is_blake3_tree(m, rng):
     assert got.shape == (3, 2, 8)
     for r in range(3):
         assert got[r].tolist() == _reference_pair(cvs[r].tolist())
+
+
+@pytest.mark.parametrize("threshold", [0, 10**12])
+def test_serial_and_parallel_paths_agree(threshold, monkeypatch, rng):
+    from deepprove_cli.hash import lanes
+
+    monkeypatch.setattr(lanes, "PARALLEL_MIN_BLOCKS", threshold)
+    n, msg_len, stride = 3 * LANES + 5, 200, 61
+    words = rng.integers(0, 1 << 32, n * stride, dtype=np.uint32)
+    out = hash_chunks(words, 0, stride, n, msg_len, 5, 1, False, np.empty((n, 8), np.uint32))
+    for i in (0, LANES, n - 1):
+        assert out[i].tolist() == reference.chunk_cv(_message(words, 0, stride, i, msg_len), 5 + i)
