@@ -75,11 +75,21 @@ class MerkleTree:
     layers: list
 
     @classmethod
-    def build(cls, matrix: np.ndarray) -> "MerkleTree":
-        """Commit to the rows of a (n_rows, n_cols) uint32 matrix, n_rows a power of two."""
+    def build(cls, matrix: np.ndarray, device: str = "cpu") -> "MerkleTree":
+        """Commit to the rows of a (n_rows, n_cols) uint32 matrix, n_rows a power of two.
+
+        device "cuda" hashes on the GPU (hash.blake3_cuda); the layers are the same bytes.
+        """
         matrix = np.asarray(matrix)
-        if matrix.ndim == 2:
-            _height(matrix.shape[0])  # fail before hashing
+        if matrix.ndim != 2 or matrix.dtype != np.uint32:
+            raise TypeError(f"a Merkle tree commits to a 2-D uint32 matrix, got {matrix.ndim}-D {matrix.dtype}")
+        _height(matrix.shape[0])  # fail before hashing
+        if device == "cuda":
+            from deepprove_cli.hash.blake3_cuda import merkle_layers
+
+            return cls(merkle_layers(matrix))
+        if device != "cpu":
+            raise ValueError(f"unknown device {device!r}")
         return cls.from_leaf_digests(hash_rows(matrix))
 
     @classmethod

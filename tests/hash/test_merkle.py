@@ -54,6 +54,10 @@ def test_non_power_of_two_rejected():
         MerkleTree.build(np.zeros((0, 2), np.uint32))
     with pytest.raises(ValueError):
         proof_node_count(12, [0])
+    with pytest.raises(TypeError):
+        MerkleTree.build(np.zeros((4, 2), np.int64))
+    with pytest.raises(ValueError):
+        MerkleTree.build(_matrix(4, 2), device="tpu")
 
 
 @pytest.mark.parametrize("n_rows", [1, 2, 16, 64])
