@@ -3,14 +3,15 @@
 Every hot BLAKE3 job in the toolchain is a batch of equally shaped messages: the 1 KiB chunks of
 a long input, the rows of a committed matrix, the node pairs of a Merkle layer, the parents of a
 BLAKE3 tree level. `hash_messages` runs such a batch in groups of `LANES` messages; the state of a
-group is a (8, LANES) array and each block is compressed by one loop over the lanes, with the
+group is 8 lane-contiguous rows and each block is compressed by one loop over the lanes, with the
 compression inlined, which LLVM turns into AVX2/AVX-512 code (one lane per vector slot).
 Groups run in parallel (prange) when the batch is big enough to pay for waking the threads.
 
 Message i is `msg_len` bytes (0..1024) of the uint32 array `words` starting at word
-`first + i * stride` (bytes past msg_len inside its last word must be zero); its counter is `counter0 + i * counter_step`. Index arithmetic is
-unsigned on purpose: Numba then emits no negative-index fix-up, so LLVM sees affine addresses
-and can vectorize the loads (signed indices make it give up with "cannot identify array bounds").
+`first + i * stride` (bytes past msg_len inside its last word must be zero); its counter is
+`counter0 + i * counter_step`. Index arithmetic is unsigned on purpose: Numba then emits no
+negative-index fix-up, so LLVM sees affine addresses and vectorizes the loads (with signed
+indices it gives up: "cannot identify array bounds").
 """
 
 from __future__ import annotations
