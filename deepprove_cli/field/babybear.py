@@ -1,9 +1,10 @@
 """BabyBear base field: the modulus, njit scalar ops on canonical uint32, and array conversions.
 
 p = 2^31 - 2^27 + 1 = 15 * 2^27 + 1 (two-adicity 27). Every value crossing a function boundary is a
-canonical `np.uint32` in [0, p). The scalar ops are tiny `@njit` functions meant to be called from
-other kernels (LLVM inlines them there); they widen to uint64 internally, never to signed or float
-types, so the generated code stays branch-light and vectorizable.
+canonical `np.uint32` in [0, p). The scalar ops are tiny `@njit(inline="always")` functions meant to
+be called from other kernels: numba inlines them into the caller's IR, which LLVM then vectorizes
+(left to LLVM's own inliner, the same loops were measured up to 3.5x slower, unvectorized). They
+widen to uint64 only where a product needs it, never to signed or float types.
 
 `inv(0)` returns 0 (the convention of `x^(p-2)`); callers that must reject zero check it themselves.
 """
@@ -29,7 +30,7 @@ _S32 = np.uint64(32)
 _TWO32 = np.uint64((1 << 32) % P)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reduce62(t):
     """t mod p for t < 2^62 (e.g. a product of two canonical elements), by Barrett reduction.
 
@@ -47,33 +48,35 @@ def reduce62(t):
     return np.uint32(r)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def reduce64(t):
     """t mod p for any uint64 t (e.g. a sum of four products): fold the high word with
     2^32 = 2^28 - 2 (mod p) into a value < 2^61, then `reduce62`. Vectorizes like `reduce62`."""
     return reduce62((t >> _S32) * _TWO32 + (t & _M32))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def add(a, b):
-    """a + b mod p (both < p < 2^31, so the sum fits in 32 bits)."""
-    s = np.uint32(a) + np.uint32(b)
-    if s >= _P64:
-        s -= _P64
-    return np.uint32(s)
+    """a + b mod p. Kept in 32-bit lanes (the sum of two values < p < 2^31 fits): vectorized loops
+    then use 16 lanes and an unsigned min for the correction instead of 8 widened 64-bit lanes."""
+    s = np.uint32(np.uint32(a) + np.uint32(b))
+    if s >= _P32:
+        s = np.uint32(s - _P32)
+    return s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sub(a, b):
-    """a - b mod p."""
-    x = np.uint64(a)
-    y = np.uint64(b)
-    if x >= y:
-        return np.uint32(x - y)
-    return np.uint32(x + _P64 - y)
+    """a - b mod p, in 32-bit lanes like `add`."""
+    x = np.uint32(a)
+    y = np.uint32(b)
+    d = np.uint32(x - y)
+    if x < y:
+        d = np.uint32(d + _P32)
+    return d
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def neg(a):
     """-a mod p (0 stays 0)."""
     x = np.uint64(a)
@@ -82,26 +85,28 @@ def neg(a):
     return np.uint32(_P64 - x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mul(a, b):
     """a * b mod p: one 62-bit product, Barrett-reduced (vectorizes inside loops)."""
     return reduce62(np.uint64(a) * np.uint64(b))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def shoup(w):
     """The precomputed companion floor(w 2^32 / p) of a constant w, for `mul_shoup`."""
     return np.uint32((np.uint64(w) << _S32) // _P64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def mul_shoup(x, w, ws):
-    """x * w mod p for a constant w with ws = shoup(w): three 32-bit-lane multiplies, no 64-bit ones.
+    """x * w mod p for a constant w with ws = shoup(w), any x < 2^32: three 32x32->64 multiplies.
 
-    q = floor(x ws / 2^32) is floor(x w / p) or one less, so x w - q p (mod 2^32) lies in [0, 2p).
+    q = floor(x ws / 2^32) is floor(x w / p) or one less, so r = x w - q p is exact in 64 bits and
+    lies in [0, 2p); one conditional subtraction. (Computing r in 64 bits rather than mod 2^32 lets
+    LLVM use vpmuludq throughout: measured 25% faster NTT layers.)
     """
     q = (np.uint64(x) * np.uint64(ws)) >> _S32
-    r = np.uint32(np.uint32(x) * np.uint32(w) - np.uint32(q) * _P32)
+    r = np.uint32(np.uint64(x) * np.uint64(w) - q * _P64)
     if r >= _P32:
         r = np.uint32(r - _P32)
     return r

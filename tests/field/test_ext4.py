@@ -73,3 +73,15 @@ def test_check_ext():
         e4.check_ext(np.zeros((3, 3), dtype=np.uint32))
     with pytest.raises(InputError, match="not canonical"):
         e4.check_ext(np.full((1, 4), P, dtype=np.uint32))
+
+
+def test_load_store():
+    from numba import njit
+
+    @njit
+    def roundtrip(x, i, j):
+        e4.ext_store(x, j, e4.ext_load(x, i))
+
+    x = np.arange(12, dtype=np.uint32)
+    roundtrip(x, 2, 0)
+    assert list(x[:4]) == [8, 9, 10, 11] and list(x[8:]) == [8, 9, 10, 11]
