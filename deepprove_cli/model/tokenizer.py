@@ -516,13 +516,17 @@ class Tokenizer:
             return self._pieces[i]
         return self._piece(i)
 
-    def decode(self, ids) -> str:
-        """The text of a token sequence (invalid UTF-8, e.g. a cut-off character, becomes U+FFFD)."""
+    def decode(self, ids, strip_space_prefix: bool = True) -> str:
+        """The text of a token sequence (invalid UTF-8, e.g. a cut-off character, becomes U+FFFD).
+
+        A SentencePiece vocabulary with a space prefix (LLaMA's; not Gemma-3's) loses one leading space
+        at the first text piece, which makes decode(encode(s)) == s. For a continuation (tokens that
+        follow others) pass strip_space_prefix=False, or join `decode_token` bytes.
+        """
         if self._pieces is None:
             self._pieces = [self._piece(i) for i in range(len(self.texts))]
         pieces = [self._pieces[self._check(i)] for i in ids]
-        if self.add_space_prefix:
-            # Drop the space encode put in front: at the first piece that is text (after e.g. BOS).
+        if self.add_space_prefix and strip_space_prefix:
             for k, p in enumerate(pieces):
                 if p:
                     if p.startswith(b" "):

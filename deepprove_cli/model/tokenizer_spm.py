@@ -255,17 +255,18 @@ class SpmKernel:
     """The vocabulary's lookup table, built once; `encode(escaped_text)` runs the kernel."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray, scores: np.ndarray, byte_ids: np.ndarray):
-        self.blob = np.ascontiguousarray(blob, dtype=np.uint8)
-        self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
-        self.scores = np.ascontiguousarray(scores, dtype=np.float32)
-        self.byte_ids = np.ascontiguousarray(byte_ids, dtype=np.int32)
+        # Own writable copies: a read-only (memory-mapped) array would make Numba compile another version.
+        self.blob = np.array(blob, dtype=np.uint8)
+        self.offsets = np.array(offsets, dtype=np.int64)
+        self.scores = np.array(scores, dtype=np.float32)
+        self.byte_ids = np.array(byte_ids, dtype=np.int32)
         n = len(self.offsets) - 1
         capacity = 1 << max(4, (2 * n).bit_length())
         self.slots = build_table(self.blob, self.offsets, capacity)
         self.max_len = int(np.max(np.diff(self.offsets))) if n else 0
 
     def encode(self, text: str) -> list[int]:
-        buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        buf = np.frombuffer(bytearray(text.encode("utf-8")), dtype=np.uint8)
         ids, k, bad = spm_encode(buf, self.slots, self.blob, self.offsets, self.scores, self.byte_ids, self.max_len)
         if bad >= 0:
             raise _missing_byte(int(bad))

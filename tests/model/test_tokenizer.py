@@ -58,6 +58,8 @@ def test_spm_decode_drops_only_the_added_space():
     for text in ["ab c", " ab", "  c  ", "", "\n", "a東"]:
         assert tok.decode(tok.encode(text)) == text
         assert tok.decode(tok.encode(text, add_bos=False)) == text
+    continuation = tok.encode("ab c", add_bos=False)[1:]
+    assert tok.decode(continuation) == "c" and tok.decode(continuation, strip_space_prefix=False) == " c"
 
 
 def test_control_tokens_in_text_are_not_parsed():

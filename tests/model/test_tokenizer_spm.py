@@ -31,10 +31,10 @@ def test_table_lookup_matches_a_dict(rng):
     slots = build_table(blob, offsets, 1024)
     expect = {w: i for i, w in enumerate(words)}  # a repeated text keeps its last id
     for w, i in expect.items():
-        buf = np.frombuffer(("xy" + w + "z").encode(), np.uint8)
+        buf = np.frombuffer(bytearray(("xy" + w + "z").encode()), np.uint8)
         assert lookup(slots, blob, offsets, buf, 2, 2 + len(w.encode())) == i
     for miss in ("zz", "abcdefgh", "東"):
-        buf = np.frombuffer(miss.encode(), np.uint8)
+        buf = np.frombuffer(bytearray(miss.encode()), np.uint8)
         assert lookup(slots, blob, offsets, buf, 0, len(buf)) == -1
 
 
