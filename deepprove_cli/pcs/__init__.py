@@ -1,0 +1,1 @@
+"""Polynomial commitments: Basefold (basefold/) and its security calculator (security.py)."""
