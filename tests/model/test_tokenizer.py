@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from deepprove_cli.errors import InputError
-from deepprove_cli.model.tokenizer import (BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED, Tokenizer,
-                                           TokenizerSpec, pack_strings)
+from deepprove_cli.model.tokenizer import Tokenizer
+from deepprove_cli.model.tokenizer_spec import (BYTE, CONTROL, NORMAL, UNKNOWN, UNUSED, USER_DEFINED, TokenizerSpec,
+                                                pack_strings)
 from deepprove_cli.model.tokenizer_bpe import BYTE_TO_CHAR
 
 BYTES = [f"<0x{b:02X}>" for b in range(256)]

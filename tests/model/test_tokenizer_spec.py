@@ -5,7 +5,7 @@ import pytest
 
 from deepprove_cli.errors import InputError
 from deepprove_cli.io import container
-from deepprove_cli.model.tokenizer import TokenizerSpec, pack_strings, unpack_strings
+from deepprove_cli.model.tokenizer_spec import TokenizerSpec, pack_strings, unpack_strings
 
 KIND = b"DPTEST\0\0"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from deepprove_cli.errors import InputError
-from deepprove_cli.model.tokenizer import pack_strings
+from deepprove_cli.model.tokenizer_spec import pack_strings
 from deepprove_cli.model.tokenizer_sample import sample_text
 from deepprove_cli.model.tokenizer_spm import SpmKernel, build_table, byte_token_ids, encode_reference, lookup
 
