@@ -15,26 +15,23 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, mul, sub
 from deepprove_cli.field.ext4 import ext_mul, ext_sub
+from deepprove_cli.poly.flat import ld, st
 
 _SERIAL_MAX_VARS = 10  # below this, doubling alone (no thread launch)
 
 
 @njit(cache=True)
 def _eq_doubling_ext(point, out):
-    """out[:2^n] = eq(point, .) by doubling: level j splits t into t (1 - r_j) and t r_j."""
-    out[0, 0] = 1
-    out[0, 1] = 0
-    out[0, 2] = 0
-    out[0, 3] = 0
+    """out[:2^n] = eq(point, .) by doubling (flat out): level j splits t into t (1 - r_j) and t r_j."""
+    st(out, 0, (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0)))
     size = 1
     for j in range(point.shape[0]):
         r = (point[j, 0], point[j, 1], point[j, 2], point[j, 3])
         for i in range(size):
-            t = (out[i, 0], out[i, 1], out[i, 2], out[i, 3])
+            t = ld(out, i)
             hi = ext_mul(t, r)
-            lo = ext_sub(t, hi)
-            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = lo
-            out[i + size, 0], out[i + size, 1], out[i + size, 2], out[i + size, 3] = hi
+            st(out, i, ext_sub(t, hi))
+            st(out, i + size, hi)
         size <<= 1
 
 
@@ -53,24 +50,23 @@ def _eq_doubling_base(point, out):
 
 @njit(cache=True, parallel=True)
 def _eq_tensor_ext(low, high, out):
-    """out[h L + l] = high[h] * low[l] (L = len(low)): the low table's variables come first."""
-    L = low.shape[0]
-    for h in prange(high.shape[0]):
-        e = (high[h, 0], high[h, 1], high[h, 2], high[h, 3])
-        base = h * L
+    """out[h L + l] = high[h] * low[l] (flat, L = len(low)): the low table's variables come first."""
+    L = low.size // 4
+    for h in prange(high.size // 4):
+        e = ld(high, h)
+        base = np.uint64(h * L)
         for l in range(L):
-            v = ext_mul((low[l, 0], low[l, 1], low[l, 2], low[l, 3]), e)
-            out[base + l, 0], out[base + l, 1], out[base + l, 2], out[base + l, 3] = v
+            st(out, base + np.uint64(l), ext_mul(ld(low, l), e))
 
 
 @njit(cache=True, parallel=True)
 def _eq_tensor_base(low, high, out):
-    L = low.shape[0]
-    for h in prange(high.shape[0]):
+    L = low.size
+    for h in prange(high.size):
         e = high[h]
-        base = h * L
+        base = np.uint64(h * L)
         for l in range(L):
-            out[base + l] = mul(low[l], e)
+            out[base + np.uint64(l)] = mul(low[l], e)
 
 
 @njit(cache=True)
@@ -113,6 +109,7 @@ def is_base_point(point) -> bool:
 
 
 def _split(n: int) -> int:
+    """Low-half size: the low table (inner loop) is the smaller or equal one."""
     return n // 2
 
 
@@ -133,15 +130,17 @@ def eq_table(point, out: np.ndarray | None = None) -> np.ndarray:
     elif out.shape != shape or out.dtype != np.uint32:
         raise ValueError(f"eq_table: out must be uint32 {shape}, got {out.dtype}{out.shape}")
     doubling, tensor = (_eq_doubling_base, _eq_tensor_base) if base else (_eq_doubling_ext, _eq_tensor_ext)
+    flat = out.reshape(-1)
     if n <= _SERIAL_MAX_VARS:
-        doubling(pt, out)
+        doubling(pt, flat)
         return out
     nl = _split(n)
-    low = np.empty((1 << nl,) + shape[1:], dtype=np.uint32)
-    high = np.empty((1 << (n - nl),) + shape[1:], dtype=np.uint32)
+    w = 1 if base else 4
+    low = np.empty(w << nl, dtype=np.uint32)
+    high = np.empty(w << (n - nl), dtype=np.uint32)
     doubling(pt[:nl], low)
     doubling(pt[nl:], high)
-    tensor(low, high, out)
+    tensor(low, high, flat)
     return out
 
 

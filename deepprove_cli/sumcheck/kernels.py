@@ -1,0 +1,127 @@
+"""CPU kernel of the generic sumcheck prover: one round's sums for any terms over any tables.
+
+Layout: the tables of a problem are stacked, base tables first then ext tables, into FLAT arrays
+(a base stack of kb tables of size S is kb * S uint32; an ext stack is ke * S * 4 uint32). A term
+is a run of factor indices into that order (CSR: `tptr`, `tidx`). Folding between rounds is done
+by poly.multilinear's fold kernels into the next stack (see prover.py).
+
+For each pair i (entries 2i, 2i+1 of every table) a table restricted to the line x_j = t is
+a + t (b - a); the kernels evaluate every table at the needed t, multiply out every term and add
+the products into per-term, per-t uint64 accumulators (each product reduced, sums reduced once per
+chunk). Coefficients are applied by the caller on the K x d sums, never in the inner loop.
+
+In round 0 base tables stay base (products in the base field, one ext*base product per term only
+when a term also has ext factors); from round 1 on every table is ext (kb = 0). The loops over
+tables and terms have runtime bounds, so this kernel does not vectorize: the common shapes have
+their own kernels (product_kernels.py).
+
+Points: with `with_one` False the kernels evaluate t = 0, 2, 3, ..., npts (what a proof sends);
+with it True t = 0, 1, ..., npts - 1 (used for honest sums).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from deepprove_cli.field.babybear import P, add, mul, sub
+from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.poly.flat import ld, st
+
+_P64 = np.uint64(P)
+MIN_CHUNK = 1 << 11  # pairs per parallel work item (at least)
+MAX_CHUNKS = 256
+
+
+@njit(cache=True)
+def point_of(p, with_one):
+    """The t of evaluation slot p."""
+    if with_one or p == 0:
+        return p
+    return p + 1
+
+
+@njit(cache=True)
+def _line_base(a, b, out, off, tmax):
+    """out[off + t] = a + t (b - a) for t = 0..tmax."""
+    out[off] = a
+    if tmax >= 1:
+        out[off + 1] = b
+        d = sub(b, a)
+        v = b
+        for t in range(2, tmax + 1):
+            v = add(v, d)
+            out[off + t] = v
+
+
+@njit(cache=True)
+def _line_ext(a, b, out, off, tmax):
+    st(out, off, a)
+    if tmax >= 1:
+        st(out, off + 1, b)
+        d = ext_sub(b, a)
+        v = b
+        for t in range(2, tmax + 1):
+            v = ext_add(v, d)
+            st(out, off + t, v)
+
+
+@njit(cache=True)
+def _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc):
+    """acc[k, p] += prod_{f in term k} T_f(t_p) from the line values vb / ve (stride tmax + 1)."""
+    w = tmax + 1
+    for k in range(tptr.shape[0] - 1):
+        for p in range(npts):
+            t = point_of(p, with_one)
+            hb = False
+            he = False
+            pb = np.uint32(1)
+            pe = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+            for q in range(tptr[k], tptr[k + 1]):
+                f = tidx[q]
+                if f < kb:
+                    v = vb[f * w + t]
+                    pb = mul(pb, v) if hb else v
+                    hb = True
+                else:
+                    e = ld(ve, (f - kb) * w + t)
+                    pe = ext_mul(pe, e) if he else e
+                    he = True
+            o = (k * npts + p) * 4
+            if he:
+                if hb:
+                    pe = ext_mul_base(pe, pb)
+                acc[o] += pe[0]
+                acc[o + 1] += pe[1]
+                acc[o + 2] += pe[2]
+                acc[o + 3] += pe[3]
+            else:
+                acc[o] += pb
+
+
+def num_chunks(pairs: int) -> int:
+    return max(1, min(MAX_CHUNKS, pairs // MIN_CHUNK))
+
+
+@njit(cache=True, parallel=True)
+def round_eval(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, nchunks):
+    """Per-chunk sums (nchunks, K * npts * 4) of one round over tables of size 2 * half (no fold)."""
+    K = tptr.shape[0] - 1
+    size = 2 * half
+    partial = np.zeros((nchunks, K * npts * 4), dtype=np.uint64)
+    for c in prange(nchunks):
+        lo = c * half // nchunks
+        hi = (c + 1) * half // nchunks
+        w = tmax + 1
+        vb = np.empty(kb * w, dtype=np.uint32)
+        ve = np.empty(ke * w * 4, dtype=np.uint32)
+        acc = np.zeros(K * npts * 4, dtype=np.uint64)
+        for i in range(lo, hi):
+            for j in range(kb):
+                _line_base(bs[j * size + 2 * i], bs[j * size + 2 * i + 1], vb, j * w, tmax)
+            for j in range(ke):
+                _line_ext(ld(es, j * size + 2 * i), ld(es, j * size + 2 * i + 1), ve, j * w, tmax)
+            _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc)
+        for q in range(K * npts * 4):
+            partial[c, q] = acc[q] % _P64
+    return partial

@@ -1,0 +1,193 @@
+"""Sumcheck prover: orchestration of the round kernels and of the transcript (proof.py).
+
+Per round: bind the previous challenge into every table (poly.multilinear's vectorized fold
+kernels), then one evaluation pass over pairs of entries: product_kernels.py for the plain product of
+2 or 3 tables, kernels.round_eval for anything else. The first round reads the caller's tables as
+they are (base tables stay base: no extension arithmetic before a challenge exists).
+
+Memory: tables are bound into two ping-pong flat buffers (2^(n-1) and 2^(n-2) entries per table) that
+hold the tables back to back, so a buffer prefix is also the stacked layout the generic kernel reads.
+Nothing is allocated per round; a parallel fold in place would race (fold i reads 2i, 2i + 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepprove_cli.poly.multilinear import fix_first_variable, is_ext
+from deepprove_cli.sumcheck import kernels as K
+from deepprove_cli.sumcheck import product_kernels as PK
+from deepprove_cli.sumcheck.problem import (SumcheckProblem, batch_coefficients, combine, eadd, emul, escale,
+                                            final_value, to_ext)
+from deepprove_cli.sumcheck.proof import (LABEL_ALPHA, LABEL_BATCH, LABEL_CHALLENGE, LABEL_CLAIM, LABEL_ROUND,
+                                          SumcheckProof)
+
+_EMPTY = np.empty(0, dtype=np.uint32)
+
+
+def _flat_stack(tables: list[np.ndarray]) -> np.ndarray:
+    if not tables:
+        return _EMPTY
+    if len(tables) == 1:
+        return tables[0].reshape(-1)
+    return np.concatenate([t.reshape(-1) for t in tables])
+
+
+def _fits_product_kernels(problem: SumcheckProblem, degree: int) -> bool:
+    """The plain product of 2 or 3 tables of one kind, each used once, proven at its own degree."""
+    if len(problem.terms) != 1 or problem.num_vars == 0:
+        return False
+    f = problem.terms[0].factors
+    kinds = {is_ext(t) for t in problem.tables}
+    return len(f) == degree in (2, 3) and sorted(f) == list(range(len(problem.tables))) and len(kinds) == 1
+
+
+class _Instance:
+    """One problem being proven: its tables (in kernel order), remapped terms and fold buffers."""
+
+    def __init__(self, problem: SumcheckProblem, degree: int):
+        self.problem = problem
+        self.n = problem.num_vars
+        self.fast = _fits_product_kernels(problem, degree)
+        if self.fast:
+            self.order = list(problem.terms[0].factors)
+        else:  # base tables first: the generic kernel's layout
+            self.order = ([j for j, t in enumerate(problem.tables) if not is_ext(t)]
+                          + [j for j, t in enumerate(problem.tables) if is_ext(t)])
+        pos = {j: i for i, j in enumerate(self.order)}
+        self.tptr = np.zeros(len(problem.terms) + 1, dtype=np.int64)
+        idx = []
+        for k, t in enumerate(problem.terms):
+            idx.extend(pos[f] for f in t.factors)
+            self.tptr[k + 1] = len(idx)
+        self.tidx = np.array(idx, dtype=np.int64)
+        self.tabs = [problem.tables[j] for j in self.order]
+        self.stack = None  # the folded tables back to back (None before the first fold)
+        self.size = 1 << self.n
+        self.buffers = None
+        self.ping = 0
+        self.evals = None
+        if self.n == 0:
+            self.evals = np.stack([_lift(t[0]) for t in problem.tables])
+
+    def _fold(self, r) -> None:
+        k, half = len(self.tabs), self.size // 2
+        if self.buffers is None:
+            self.buffers = [np.empty(k * half * 4, dtype=np.uint32),
+                            np.empty(k * max(1, half // 2) * 4, dtype=np.uint32)]
+        flat = self.buffers[self.ping][:k * half * 4]
+        self.ping ^= 1
+        views = [flat[j * half * 4:(j + 1) * half * 4].reshape(half, 4) for j in range(k)]
+        for t, v in zip(self.tabs, views):
+            fix_first_variable(t, r, out=v)
+        self.tabs, self.stack, self.size = views, flat, half
+
+    def sums(self, r_prev, npts: int, with_one: bool = False) -> np.ndarray:
+        """This round's (K, npts, 4) sums per term, after binding the previous variable to r_prev."""
+        if r_prev is not None:
+            self._fold(r_prev)
+        half = self.size // 2
+        if self.fast and not with_one:
+            flat = [t.reshape(-1) for t in self.tabs]
+            if is_ext(self.tabs[0]):
+                fn = PK.prod2_ext if len(flat) == 2 else PK.prod3_ext
+            else:
+                fn = PK.prod2_base if len(flat) == 2 else PK.prod3_base
+            partial = fn(*flat, half, K.num_chunks(half))
+        else:
+            if self.stack is None:
+                base = [t for t in self.tabs if not is_ext(t)]
+                bs, es, kb = _flat_stack(base), _flat_stack([t for t in self.tabs if is_ext(t)]), len(base)
+            else:
+                bs, es, kb = _EMPTY, self.stack, 0
+            partial = K.round_eval(bs, es, kb, len(self.tabs) - kb, half, self.tptr, self.tidx, npts, with_one,
+                                   npts - 1 if with_one else npts, K.num_chunks(half))
+        s = partial.sum(axis=0, dtype=np.uint64) % np.uint64(K.P)
+        return s.astype(np.uint32).reshape(-1, npts, 4)
+
+    def finish(self, r) -> np.ndarray:
+        """Bind the last variable: T_j(point) for every table, in the problem's table order."""
+        self.evals = np.empty((len(self.tabs), 4), dtype=np.uint32)
+        for j, t in zip(self.order, self.tabs):
+            self.evals[j] = fix_first_variable(t, r)[0]
+        self.tabs, self.stack, self.buffers = [], None, None
+        return self.evals
+
+
+def _lift(v) -> np.ndarray:
+    return to_ext(int(v)) if np.ndim(v) == 0 else np.asarray(v, dtype=np.uint32).copy()
+
+
+def claimed_sum(problem: SumcheckProblem) -> np.ndarray:
+    """The honest claim sum_x sum_k c_k prod T_j(x) (for callers and tests), (4,) ext."""
+    inst = _Instance(problem, problem.degree)
+    if problem.num_vars == 0:
+        return final_value(problem.terms, inst.evals)
+    s = inst.sums(None, 2, with_one=True)
+    acc = np.zeros(4, dtype=np.uint32)
+    for k, t in enumerate(problem.terms):
+        acc = eadd(acc, emul(t.coeff, eadd(s[k, 0], s[k, 1])))
+    return acc
+
+
+def _run(instances, coeffs, finals, n, degree, claim, transcript):
+    """The rounds of a (possibly batched) sumcheck: returns (proof, point)."""
+    transcript.absorb_ext(LABEL_CLAIM, to_ext(claim).reshape(1, 4))
+    term_coeffs = [[emul(c, t.coeff) for t in inst.problem.terms] for inst, c in zip(instances, coeffs)]
+    rounds = np.zeros((n, degree, 4), dtype=np.uint32)
+    point = np.zeros((n, 4), dtype=np.uint32)
+    r_prev = None
+    for j in range(n):
+        g = [np.zeros(4, dtype=np.uint32) for _ in range(degree)]
+        for inst, tc, f in zip(instances, term_coeffs, finals):
+            if j < inst.n:
+                s = inst.sums(r_prev, degree)
+                for p in range(degree):
+                    g[p] = eadd(g[p], combine(tc, s[:, p]))
+            else:
+                if inst.evals is None:
+                    inst.finish(r_prev)
+                # a finished instance is constant in x_j..x_{n-1}: 2^(n-j-1) copies of its final value
+                c = escale(emul(f, final_value(inst.problem.terms, inst.evals)), pow(2, n - j - 1, K.P))
+                for p in range(degree):
+                    g[p] = eadd(g[p], c)
+        rounds[j] = np.stack(g)
+        transcript.absorb_ext(LABEL_ROUND, rounds[j])
+        r_prev = np.asarray(transcript.challenge_ext(LABEL_CHALLENGE), dtype=np.uint32).reshape(4)
+        point[j] = r_prev
+    for inst in instances:
+        if inst.evals is None:
+            inst.finish(r_prev)
+    return SumcheckProof(rounds), point
+
+
+def prove(problem: SumcheckProblem, claim, transcript) -> tuple[SumcheckProof, np.ndarray, np.ndarray]:
+    """Prove sum_x problem(x) = claim. Returns (proof, point r (n, 4), T_j(r) for every table (k, 4)).
+
+    The claim is not checked here: a wrong one yields a proof that fails verification.
+    """
+    inst = _Instance(problem, problem.degree)
+    proof, point = _run([inst], [to_ext(1)], [to_ext(1)], problem.num_vars, problem.degree, claim, transcript)
+    return proof, point, inst.evals
+
+
+def prove_batch(problems: list[SumcheckProblem], claims, transcript) -> tuple[SumcheckProof, np.ndarray, list]:
+    """Prove several claims in one sumcheck (problem.py: low-variable convention, alpha powers).
+
+    Returns (proof, point over max n_i variables, [T_j(r[:n_i]) per problem]).
+    """
+    if len(problems) != len(claims) or not problems:
+        raise ValueError("prove_batch: one claim per problem, at least one")
+    if len(problems) == 1:
+        proof, point, evals = prove(problems[0], claims[0], transcript)
+        return proof, point, [evals]
+    cl = [to_ext(c) for c in claims]
+    transcript.absorb_ext(LABEL_BATCH, np.stack(cl))
+    alpha = np.asarray(transcript.challenge_ext(LABEL_ALPHA), dtype=np.uint32).reshape(4)
+    nv = [p.num_vars for p in problems]
+    claim_coeffs, final_coeffs = batch_coefficients(alpha, nv)
+    degree = max(p.degree for p in problems)
+    instances = [_Instance(p, degree) for p in problems]
+    scale = [escale(f, pow(2, max(nv) - p.num_vars, K.P)) for f, p in zip(final_coeffs, problems)]
+    proof, point = _run(instances, scale, final_coeffs, max(nv), degree, combine(claim_coeffs, cl), transcript)
+    return proof, point, [inst.evals for inst in instances]
