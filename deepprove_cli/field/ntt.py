@@ -32,6 +32,8 @@ The inverse transform is the forward one with w^-1, then a bit reversal and a sc
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from numba import njit, prange
@@ -151,7 +153,8 @@ def k_dif_blocks(a, block, h_top, tw, tws):
 
 
 @njit(cache=True)
-def _rev_bits(i, bits):
+def rev_bits(i, bits):
+    """The low `bits` bits of i in reverse order (e.g. the evaluation index at a DIF output slot)."""
     r = 0
     for _ in range(bits):
         r = (r << 1) | (i & 1)
@@ -164,7 +167,7 @@ def k_rev_table(log_n):
     n = 1 << log_n
     out = np.empty(n, dtype=np.uint32)
     for i in range(n):
-        out[i] = _rev_bits(i, log_n)
+        out[i] = rev_bits(i, log_n)
     return out
 
 
@@ -349,10 +352,40 @@ def bit_reverse_rows(flat: np.ndarray, log_n: int) -> np.ndarray:
     return out
 
 
+def _scale_powers_cpu(flat: np.ndarray, log_n: int, x: int, scale: int) -> None:
+    n = 1 << log_n
+    k_scale_rows_by_powers(flat, n, powers(x, n, scale))
+
+
+def _lde_scatter_cpu(src: np.ndarray, out: np.ndarray, log_k: int, log_blocks: int, t: int, x: int) -> None:
+    k = 1 << log_k
+    k_lde_scatter(src, out, k, 1 << log_blocks, t, powers(x, k))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The primitives every transform is composed of, on flat arrays of rows; `ntt_cuda` supplies
+    the GPU set, so the composition (and its conventions) exists once."""
+
+    upload: Callable  # validated private flat numpy copy -> work array
+    download: Callable  # work array -> numpy
+    empty: Callable  # size -> uninitialized work array
+    dif: Callable  # (work, log_n, inverse) -> None, in place, bit-reversed out
+    bit_reverse: Callable  # (work, log_n) -> new work array
+    scale_powers: Callable  # (work, log_n, x, scale): row[j] *= scale x^j, in place
+    lde_scatter: Callable  # (src, out, log_k, log_blocks, t, x): out[row, t, j] = src[row, j] x^j
+
+
+CPU = Backend(upload=lambda a: a, download=lambda a: a, empty=lambda n: np.empty(n, dtype=np.uint32),
+              dif=dif_in_place, bit_reverse=bit_reverse_rows, scale_powers=_scale_powers_cpu,
+              lde_scatter=_lde_scatter_cpu)
+
+
 def _prepare(a, what: str) -> tuple[np.ndarray, int, tuple]:
     """Validate a (n,) or (batch, n) canonical array; return a flat private copy, log n, shape."""
     if not isinstance(a, np.ndarray) or a.ndim not in (1, 2):
-        raise InputError(f"{what}: expected an array of shape (n,) or (batch, n), got {getattr(a, 'shape', type(a).__name__)}")
+        raise InputError(f"{what}: expected an array of shape (n,) or (batch, n), "
+                         f"got {getattr(a, 'shape', type(a).__name__)}")
     n = a.shape[-1]
     if n == 0 or n & (n - 1):
         raise InputError(f"{what}: length {n} is not a power of two")
@@ -363,53 +396,80 @@ def _prepare(a, what: str) -> tuple[np.ndarray, int, tuple]:
     return np.array(a, dtype=np.uint32, order="C").reshape(-1), log_n, a.shape
 
 
-def _shift(shift, what: str) -> int:
+def check_shift(shift, what: str) -> int:
+    """A coset shift as an int, or InputError unless it is a nonzero canonical element."""
     s = int(shift)
     if not 0 < s < P:
         raise InputError(f"{what}: coset shift must be a nonzero canonical element, got {s}")
     return s
 
 
-def _forward(a, shift: int, bit_reversed: bool, what: str) -> np.ndarray:
+def forward_transform(a, shift: int, bit_reversed: bool, what: str, be: Backend = CPU) -> np.ndarray:
+    """Evaluations at shift * w^i of every row of `a` (validated here), on backend `be`."""
     flat, log_n, shape = _prepare(a, what)
+    work = be.upload(flat)
     if shift != 1:
-        k_scale_rows_by_powers(flat, 1 << log_n, powers(shift, 1 << log_n))
-    dif_in_place(flat, log_n)
+        be.scale_powers(work, log_n, shift, 1)
+    be.dif(work, log_n, False)
     if not bit_reversed:
-        flat = bit_reverse_rows(flat, log_n)
-    return flat.reshape(shape)
+        work = be.bit_reverse(work, log_n)
+    return be.download(work).reshape(shape)
 
 
-def _inverse(a, shift: int, bit_reversed: bool, what: str) -> np.ndarray:
+def inverse_transform(a, shift: int, bit_reversed: bool, what: str, be: Backend = CPU) -> np.ndarray:
+    """Coefficients from evaluations at shift * w^i, on backend `be`."""
     flat, log_n, shape = _prepare(a, what)
     n = 1 << log_n
+    work = be.upload(flat)
     if bit_reversed:
-        flat = bit_reverse_rows(flat, log_n)
+        work = be.bit_reverse(work, log_n)
     # c_j = n^-1 s^-j sum_i y_i w^-ij: DIF with w^-1 (bit-reversed out), reorder, scale.
-    dif_in_place(flat, log_n, inverse=True)
-    flat = bit_reverse_rows(flat, log_n)
-    k_scale_rows_by_powers(flat, n, powers(pow(shift, P - 2, P), n, pow(n, P - 2, P)))
-    return flat.reshape(shape)
+    be.dif(work, log_n, True)
+    work = be.bit_reverse(work, log_n)
+    be.scale_powers(work, log_n, pow(shift, P - 2, P), pow(n, P - 2, P))
+    return be.download(work).reshape(shape)
+
+
+def low_degree_extension(coeffs, log_blowup: int, shift, bit_reversed: bool, be: Backend = CPU) -> np.ndarray:
+    """`lde` on backend `be` (see `lde`)."""
+    if not isinstance(log_blowup, (int, np.integer)) or log_blowup < 0:
+        raise InputError(f"lde: log_blowup must be a non-negative integer, got {log_blowup!r}")
+    s = check_shift(shift, "lde")
+    flat, log_k, shape = _prepare(coeffs, "lde input")
+    r = int(log_blowup)
+    log_big = log_k + r
+    if log_big > TWO_ADICITY:
+        raise InputError(f"lde: codeword length 2^{log_big} exceeds 2^{TWO_ADICITY}")
+    rows = flat.size >> log_k
+    big_root = two_adic_root(log_big)
+    src = be.upload(flat)
+    out = be.empty(rows << log_big)
+    for t in range(1 << r):
+        be.lde_scatter(src, out, log_k, r, t, s * pow(big_root, rev_bits(t, r), P) % P)
+    be.dif(out, log_k, False)
+    if not bit_reversed:
+        out = be.bit_reverse(out, log_big)
+    return be.download(out).reshape(shape[:-1] + (1 << log_big,))
 
 
 def ntt(a, bit_reversed: bool = False) -> np.ndarray:
     """Evaluations of each row (coefficients c_0..c_{n-1}) at w^i, i < n (bit-reversed order if asked)."""
-    return _forward(a, 1, bit_reversed, "ntt input")
+    return forward_transform(a, 1, bit_reversed, "ntt input")
 
 
 def intt(a, bit_reversed: bool = False) -> np.ndarray:
     """Coefficients from evaluations at w^i (given in bit-reversed order if `bit_reversed`)."""
-    return _inverse(a, 1, bit_reversed, "intt input")
+    return inverse_transform(a, 1, bit_reversed, "intt input")
 
 
 def coset_ntt(a, shift=GENERATOR, bit_reversed: bool = False) -> np.ndarray:
     """Evaluations of each row at shift * w^i (default shift: the multiplicative generator 31)."""
-    return _forward(a, _shift(shift, "coset_ntt"), bit_reversed, "coset_ntt input")
+    return forward_transform(a, check_shift(shift, "coset_ntt"), bit_reversed, "coset_ntt input")
 
 
 def coset_intt(a, shift=GENERATOR, bit_reversed: bool = False) -> np.ndarray:
     """Coefficients from evaluations at shift * w^i (inverse of `coset_ntt`)."""
-    return _inverse(a, _shift(shift, "coset_intt"), bit_reversed, "coset_intt input")
+    return inverse_transform(a, check_shift(shift, "coset_intt"), bit_reversed, "coset_intt input")
 
 
 def lde(coeffs, log_blowup: int, shift=GENERATOR, bit_reversed: bool = True) -> np.ndarray:
@@ -420,27 +480,4 @@ def lde(coeffs, log_blowup: int, shift=GENERATOR, bit_reversed: bool = True) -> 
     so block t is the size-2^k bit-reversed coset NTT with shift s w_N^rev_r(t). That skips the r
     layers that would only multiply zero padding.
     """
-    if not isinstance(log_blowup, (int, np.integer)) or log_blowup < 0:
-        raise InputError(f"lde: log_blowup must be a non-negative integer, got {log_blowup!r}")
-    s = _shift(shift, "lde")
-    flat, log_k, shape = _prepare(coeffs, "lde input")
-    r = int(log_blowup)
-    log_big = log_k + r
-    if log_big > TWO_ADICITY:
-        raise InputError(f"lde: codeword length 2^{log_big} exceeds 2^{TWO_ADICITY}")
-    k = 1 << log_k
-    rows = flat.size // k
-    big_root = two_adic_root(log_big)
-    out = np.empty(rows << log_big, dtype=np.uint32)
-    for t in range(1 << r):
-        st = s * pow(big_root, _rev_bits_py(t, r), P) % P
-        k_lde_scatter(flat, out, k, 1 << r, t, powers(st, k))
-    big = out
-    dif_in_place(big, log_k)
-    if not bit_reversed:
-        big = bit_reverse_rows(big, log_big)
-    return big.reshape(shape[:-1] + (1 << log_big,))
-
-
-def _rev_bits_py(i: int, bits: int) -> int:
-    return int(format(i, f"0{bits}b")[::-1], 2) if bits else 0
+    return low_degree_extension(coeffs, log_blowup, shift, bit_reversed)
