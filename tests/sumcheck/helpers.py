@@ -5,11 +5,11 @@ import numpy as np
 from deepprove_cli.field.reference import P
 from deepprove_cli.sumcheck.problem import SumcheckProblem
 
-from tests.sumcheck.transcript_stub import StubTranscript
+from deepprove_cli.transcript import Transcript
 
 
 def transcript(seed: bytes = b"test"):
-    return StubTranscript(seed)
+    return Transcript(b"sumcheck-test:" + seed)
 
 
 def table(rng, n, kind):

@@ -86,3 +86,13 @@ def test_larger_fast_path_matches_generic(rng):
                                          [np.array([1, 0, 0, 0], np.uint32)], 14, 3, claim, transcript())
     assert np.array_equal(fast[0].round_evals, slow_proof.round_evals)
     assert np.array_equal(fast[2], inst.evals)
+
+
+def test_prover_and_verifier_leave_the_same_transcript_state(rng):
+    """Later protocol steps continue from the sumcheck's transcript: both sides must agree."""
+    for probs in ([problem(rng, 3, "bb")], [problem(rng, 2, "bbb"), problem(rng, 4, "be")]):
+        claims = [prover.claimed_sum(p) for p in probs]
+        tp, tv = transcript(), transcript()
+        proof, _, _ = prover.prove_batch(probs, claims, tp)
+        verifier.verify_batch(claims, [p.num_vars for p in probs], max(p.degree for p in probs), proof, tv)
+        assert np.array_equal(tp.challenge_ext("next"), tv.challenge_ext("next"))
