@@ -16,6 +16,7 @@ from deepprove_cli.field import vec
 from deepprove_cli.field.babybear import P, add as _add, reduce62
 from deepprove_cli.field.ext4 import check_ext, ext_inv, ext_load as _load, ext_mul, ext_mul_base, ext_square, \
     ext_store as _store
+from deepprove_cli.field.parallel import threads_for
 
 _S32 = np.uint64(32)
 _M32 = np.uint64(0xFFFFFFFF)
@@ -192,13 +193,15 @@ def mul(a, b, check: bool = True) -> np.ndarray:
     """a_i * b_i elementwise for (..., 4) arrays."""
     _same(a, b, "ext mul")
     out = np.empty(a.shape, dtype=np.uint32)
-    k_ext_mul(_flat_ext(a, "a", check), _flat_ext(b, "b", check), out.reshape(-1))
+    with threads_for(out.size):
+        k_ext_mul(_flat_ext(a, "a", check), _flat_ext(b, "b", check), out.reshape(-1))
     return out
 
 
 def square(a, check: bool = True) -> np.ndarray:
     out = np.empty(a.shape, dtype=np.uint32)
-    k_ext_square(_flat_ext(a, "a", check), out.reshape(-1))
+    with threads_for(out.size):
+        k_ext_square(_flat_ext(a, "a", check), out.reshape(-1))
     return out
 
 
@@ -207,14 +210,16 @@ def mul_base(a, s, check: bool = True) -> np.ndarray:
     fa = _flat_ext(a, "a", check)
     fs = _flat_base(s, "s", fa.size // 4, check)
     out = np.empty(a.shape, dtype=np.uint32)
-    k_ext_mul_base(fa, fs, out.reshape(-1))
+    with threads_for(out.size):
+        k_ext_mul_base(fa, fs, out.reshape(-1))
     return out
 
 
 def scale(a, e, check: bool = True) -> np.ndarray:
     """a_i * e for one extension element e."""
     out = np.empty(a.shape, dtype=np.uint32)
-    k_ext_scale(_flat_ext(a, "a", check), _element(e, "e"), out.reshape(-1))
+    with threads_for(out.size):
+        k_ext_scale(_flat_ext(a, "a", check), _element(e, "e"), out.reshape(-1))
     return out
 
 
@@ -222,29 +227,34 @@ def lift(s, e, check: bool = True) -> np.ndarray:
     """s_i * e as an (n, 4) array: a base vector times one extension element."""
     fs = _flat_base(s, "s", np.size(s), check)
     out = np.empty((fs.size, 4), dtype=np.uint32)
-    k_base_scale_ext(fs, _element(e, "e"), out.reshape(-1))
+    with threads_for(out.size):
+        k_base_scale_ext(fs, _element(e, "e"), out.reshape(-1))
     return out
 
 
 def inner(a, b, check: bool = True) -> np.ndarray:
     """sum_i a_i b_i of two extension vectors, as a (4,) array."""
     _same(a, b, "ext inner")
-    return np.array(k_ext_inner(_flat_ext(a, "a", check), _flat_ext(b, "b", check)), dtype=np.uint32)
+    with threads_for(np.size(a)):
+        return np.array(k_ext_inner(_flat_ext(a, "a", check), _flat_ext(b, "b", check)), dtype=np.uint32)
 
 
 def inner_base(a, s, check: bool = True) -> np.ndarray:
     """sum_i a_i s_i of an extension vector and a base vector, as a (4,) array."""
     fa = _flat_ext(a, "a", check)
-    return np.array(k_ext_inner_base(fa, _flat_base(s, "s", fa.size // 4, check)), dtype=np.uint32)
+    with threads_for(np.size(a)):
+        return np.array(k_ext_inner_base(fa, _flat_base(s, "s", fa.size // 4, check)), dtype=np.uint32)
 
 
 def sum_(a, check: bool = True) -> np.ndarray:
     """sum of the elements of an (n, 4) array, as a (4,) array."""
-    return np.array(k_ext_sum(_flat_ext(a, "a", check)), dtype=np.uint32)
+    with threads_for(np.size(a)):
+        return np.array(k_ext_sum(_flat_ext(a, "a", check)), dtype=np.uint32)
 
 
 def batch_inv(a, check: bool = True) -> np.ndarray:
     """Elementwise inverse of extension elements, zeros mapped to zero."""
     out = np.empty(a.shape, dtype=np.uint32)
-    k_ext_batch_inv(_flat_ext(a, "a", check), out.reshape(-1))
+    with threads_for(out.size):
+        k_ext_batch_inv(_flat_ext(a, "a", check), out.reshape(-1))
     return out

@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.errors import InputError
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.field.babybear import GENERATOR, P, TWO_ADICITY, add as _add, check_canonical, \
     mul as _mul, mul_shoup, pow_ as _pow, shoup, sub as _sub, two_adic_root
 
@@ -305,8 +306,9 @@ def twiddles(log_n: int, inverse: bool = False) -> tuple[np.ndarray, np.ndarray]
     root = two_adic_root(log_n)
     if inverse:
         root = pow(root, P - 2, P)
-    tw = k_layer_table(log_n, np.uint32(root))
-    tws = k_shoup_table(tw)
+    with threads_for(1 << log_n):
+        tw = k_layer_table(log_n, np.uint32(root))
+        tws = k_shoup_table(tw)
     tw.flags.writeable = False
     tws.flags.writeable = False
     return tw, tws
@@ -321,7 +323,8 @@ def rev_table(log_n: int) -> np.ndarray:
 
 def powers(x: int, n: int, scale: int = 1) -> np.ndarray:
     """scale * x^j for j < n, as uint32 (x, scale canonical)."""
-    return k_powers(np.uint32(x), n, np.uint32(scale))
+    with threads_for(n):
+        return k_powers(np.uint32(x), n, np.uint32(scale))
 
 
 # --- orchestration -------------------------------------------------------------------------------
@@ -335,31 +338,35 @@ def dif_in_place(flat: np.ndarray, log_n: int, inverse: bool = False) -> None:
     tw, tws = twiddles(log_n, inverse)
     log_block = min(LOG_BLOCK, log_n)
     h = n // 2
-    while h >= (1 << log_block):
-        layers = min(GROUP, int(h).bit_length() - log_block)
-        k_dif_group(flat, n, h, layers, tw, tws)
-        h >>= layers
-    k_dif_blocks(flat, 1 << log_block, h, tw, tws)
+    with threads_for(flat.size):
+        while h >= (1 << log_block):
+            layers = min(GROUP, int(h).bit_length() - log_block)
+            k_dif_group(flat, n, h, layers, tw, tws)
+            h >>= layers
+        k_dif_blocks(flat, 1 << log_block, h, tw, tws)
 
 
 def bit_reverse_rows(flat: np.ndarray, log_n: int) -> np.ndarray:
     """A new flat array with every length-2^log_n row permuted by index bit reversal."""
     out = np.empty_like(flat)
-    if log_n >= 2 * _LOG_TILE:
-        k_bit_reverse(flat, out, log_n, rev_table(_LOG_TILE), rev_table(log_n - 2 * _LOG_TILE))
-    else:
-        k_bit_reverse_small(flat, out, rev_table(log_n))
+    with threads_for(flat.size):
+        if log_n >= 2 * _LOG_TILE:
+            k_bit_reverse(flat, out, log_n, rev_table(_LOG_TILE), rev_table(log_n - 2 * _LOG_TILE))
+        else:
+            k_bit_reverse_small(flat, out, rev_table(log_n))
     return out
 
 
 def _scale_powers_cpu(flat: np.ndarray, log_n: int, x: int, scale: int) -> None:
     n = 1 << log_n
-    k_scale_rows_by_powers(flat, n, powers(x, n, scale))
+    with threads_for(flat.size):
+        k_scale_rows_by_powers(flat, n, powers(x, n, scale))
 
 
 def _lde_scatter_cpu(src: np.ndarray, out: np.ndarray, log_k: int, log_blocks: int, t: int, x: int) -> None:
     k = 1 << log_k
-    k_lde_scatter(src, out, k, 1 << log_blocks, t, powers(x, k))
+    with threads_for(src.size):
+        k_lde_scatter(src, out, k, 1 << log_blocks, t, powers(x, k))
 
 
 @dataclass(frozen=True)

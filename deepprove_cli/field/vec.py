@@ -28,6 +28,7 @@ from numba import njit, prange
 from deepprove_cli.errors import InputError
 from deepprove_cli.field.babybear import P, add as _add, check_canonical, inv as _inv, mul as _mul, \
     mul_shoup, neg as _neg, pow_ as _pow, reduce62, shoup, sub as _sub
+from deepprove_cli.field.parallel import threads_for
 
 _P64 = np.uint64(P)
 _M32 = np.uint64(0xFFFFFFFF)
@@ -206,7 +207,8 @@ def _elementwise(kernel, names: str, doc: str):
             raise TypeError(f"expected {arity} arrays ({names}), got {len(arrays)}")
         flat = _operands(*arrays, check=check, names=names)
         o = _out(out, arrays[0])
-        kernel(*flat, o.reshape(-1))
+        with threads_for(o.size):
+            kernel(*flat, o.reshape(-1))
         return o
 
     f.__doc__ = doc
@@ -224,7 +226,8 @@ def scale(a, s, out=None, check: bool = True) -> np.ndarray:
     """s * a for a canonical scalar s."""
     (x,) = _operands(a, check=check, names="a")
     o = _out(out, a)
-    k_scale(x, _scalar(s, "scale"), o.reshape(-1))
+    with threads_for(o.size):
+        k_scale(x, _scalar(s, "scale"), o.reshape(-1))
     return o
 
 
@@ -232,7 +235,8 @@ def axpy(s, x, y, out=None, check: bool = True) -> np.ndarray:
     """s * x + y for a canonical scalar s."""
     fx, fy = _operands(x, y, check=check, names="x,y")
     o = _out(out, x)
-    k_axpy(_scalar(s, "axpy"), fx, fy, o.reshape(-1))
+    with threads_for(o.size):
+        k_axpy(_scalar(s, "axpy"), fx, fy, o.reshape(-1))
     return o
 
 
@@ -242,7 +246,8 @@ def pow_(a, e: int, out=None, check: bool = True) -> np.ndarray:
         raise InputError(f"pow_: exponent {e} out of range [0, 2^64)")
     (x,) = _operands(a, check=check, names="a")
     o = _out(out, a)
-    k_pow(x, np.uint64(int(e)), o.reshape(-1))
+    with threads_for(o.size):
+        k_pow(x, np.uint64(int(e)), o.reshape(-1))
     return o
 
 
@@ -252,17 +257,20 @@ def batch_inv(a, out=None, check: bool = True) -> np.ndarray:
     o = _out(out, a)
     if np.may_share_memory(o, a):
         raise InputError("batch_inv: out must not alias the input")
-    k_batch_inv(x, o.reshape(-1))
+    with threads_for(o.size):
+        k_batch_inv(x, o.reshape(-1))
     return o
 
 
 def inner(a, b, check: bool = True) -> int:
     """sum a_i b_i mod p."""
     x, y = _operands(a, b, check=check, names="a,b")
-    return int(k_inner(x, y))
+    with threads_for(x.size):
+        return int(k_inner(x, y))
 
 
 def sum_(a, check: bool = True) -> int:
     """sum a_i mod p."""
     (x,) = _operands(a, check=check, names="a")
-    return int(k_sum(x))
+    with threads_for(x.size):
+        return int(k_sum(x))
