@@ -3,7 +3,7 @@
 Layouts. A group's evaluation tables are a base "stack" (K, M) (M = 2^n entries per polynomial);
 its codewords in window layout are (nwin, K, W) (window w of polynomial k: positions
 [w W, (w + 1) W) of its codeword), so one window of every polynomial is one Merkle row. Extension
-vectors are flat views of (n, 4) arrays, read and written through `ext4_vec`'s unsigned-index
+vectors are flat views of (n, 4) arrays, read and written through `field.ext4`'s unsigned-index
 helpers so the loops vectorize. A linear combination of a group's polynomials is given by `sel`
 (which polynomials of the group, int64) and `coeffs` (their extension coefficients, flat (4 |sel|)):
 products are reduced, summed unreduced in uint64 (a group has < 2^16 polynomials, so sums of
@@ -22,7 +22,7 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, reduce62, sub
 from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
-from deepprove_cli.field.ext4_vec import _load as ld, _store as st
+from deepprove_cli.field.ext4 import ext_load as ld, ext_store as st
 
 LOG_BLOCK = 12   # Moebius layers below this span run inside one L1-resident block
 SMALL = 16       # ... and the 4 lowest of those on the block's transpose, so they vectorize

@@ -1,0 +1,73 @@
+"""Commit to a batch of multilinear polynomials with one Merkle tree.
+
+Per size group (layout.py): stack the evaluation tables (K_g, 2^n), encode them together
+(Moebius + LDE, encoding.py), cut the codewords into windows (nwin, K_g, W) and hash the batch
+tree over all groups (batch_tree.py). The prover keeps the tables (the opening's sumchecks run on
+them), the windows (its codewords, already in Merkle-row order) and the tree in `ProverData`; the
+`Commitment` is the root and the shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deepprove_cli.errors import InputError
+from deepprove_cli.field.babybear import check_canonical
+from deepprove_cli.hash.merkle import MerkleTree
+from deepprove_cli.pcs.basefold import batch_tree
+from deepprove_cli.pcs.basefold.commitment import Commitment
+from deepprove_cli.pcs.basefold.encoding import encode, to_windows
+from deepprove_cli.pcs.basefold.layout import BatchLayout
+from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
+
+
+@dataclass
+class ProverData:
+    """What the prover keeps from a commitment, per size group (layout.groups order)."""
+
+    commitment: Commitment
+    tables: list[np.ndarray]    # (K_g, 2^n_g) base evaluation tables
+    windows: list[np.ndarray]   # (nwin_g, K_g, W_g) base codeword windows
+    tree: MerkleTree
+
+    @property
+    def layout(self) -> BatchLayout:
+        return self.commitment.layout
+
+    def table(self, poly: int) -> np.ndarray:
+        """The evaluation table of batch polynomial `poly` (a view)."""
+        g = self.layout.group_of(poly)
+        return self.tables[g][self.layout.groups[g].polys.index(poly)]
+
+
+def _num_vars(t, i: int) -> int:
+    if not isinstance(t, np.ndarray) or t.ndim != 1:
+        raise InputError(f"polynomial {i}: expected a 1-D uint32 evaluation table, got "
+                         f"{getattr(t, 'shape', type(t).__name__)}")
+    m = t.shape[0]
+    if m == 0 or m & (m - 1):
+        raise InputError(f"polynomial {i}: table length {m} is not a power of two")
+    check_canonical(t, f"polynomial {i}")
+    return m.bit_length() - 1
+
+
+def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
+    """Commit to base-field evaluation tables (a list of (2^n_k,) uint32, any sizes) at the params'
+    rate and arity. Returns the prover's data; `.commitment` is what the verifier gets."""
+    polys = list(polys)
+    if not polys:
+        raise InputError("commit: no polynomials")
+    try:
+        layout = BatchLayout(tuple(_num_vars(t, i) for i, t in enumerate(polys)), params.rate_bits,
+                             params.arity_bits)
+    except ValueError as e:
+        raise InputError(f"commit: {e}") from None
+    tables, windows = [], []
+    for g in layout.groups:
+        stack = np.stack([polys[k] for k in g.polys]) if len(g.polys) > 1 else polys[g.polys[0]].reshape(1, -1)
+        tables.append(stack)
+        windows.append(to_windows(encode(stack, layout.rate_bits), g.log_window))
+    tree = batch_tree.build(layout, windows)
+    return ProverData(Commitment(tree.root, layout), tables, windows, tree)

@@ -1,0 +1,42 @@
+"""Shared set-up for the Basefold tests: random batches, honest claims, prove / verify round trips."""
+
+import numpy as np
+
+from deepprove_cli.field.babybear import P
+from deepprove_cli.pcs.basefold.claims import Claim
+from deepprove_cli.pcs.basefold.commit_phase import commit
+from deepprove_cli.pcs.basefold.params import PcsParams
+from deepprove_cli.pcs.basefold.prover import open_batch
+from deepprove_cli.pcs.basefold.verifier import verify_opening
+from deepprove_cli.poly.multilinear import evaluate
+from deepprove_cli.transcript import Transcript
+
+SMALL = PcsParams(rate_bits=1, arity_bits=2, num_queries=12, grinding_bits=2, final_vars=2)
+
+
+def transcript():
+    return Transcript(b"pcs-test")
+
+
+def point(rng, n):
+    return rng.integers(0, P, size=(n, 4), dtype=np.uint32)
+
+
+def tables(rng, sizes):
+    return [rng.integers(0, P, size=1 << n, dtype=np.uint32) for n in sizes]
+
+
+def honest_claims(polys, spec):
+    """[(poly, point)] -> Claims with the true values."""
+    return [Claim(k, pt, evaluate(polys[k], pt)) for k, pt in spec]
+
+
+def prove(polys, spec, params=SMALL):
+    """Commit, claim honestly, open. Returns (data, claims, proof)."""
+    data = commit(polys, params)
+    claims = honest_claims(polys, spec)
+    return data, claims, open_batch(data, claims, transcript(), params)
+
+
+def verify(commitment, claims, proof, params=SMALL):
+    verify_opening(commitment, claims, proof, transcript(), params)

@@ -1,0 +1,113 @@
+"""Honest openings verify: single and batched polynomials, one and several points, mixed sizes
+(0 and 1 variables included), unclaimed polynomials, every rate and arity."""
+
+import numpy as np
+import pytest
+
+from deepprove_cli.pcs.basefold.params import PcsParams
+
+from .helpers import SMALL, point, prove, tables, verify
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 9])
+def test_single_polynomial(rng, n):
+    polys = tables(rng, [n])
+    data, claims, proof = prove(polys, [(0, point(rng, n))])
+    verify(data.commitment, claims, proof)
+
+
+def test_batch_one_point(rng):
+    polys = tables(rng, [7, 7, 7])
+    z = point(rng, 7)
+    data, claims, proof = prove(polys, [(k, z) for k in range(3)])
+    assert proof.reduce_rounds.shape[0] == 0  # no point reduction needed
+    verify(data.commitment, claims, proof)
+
+
+def test_mixed_sizes_one_point(rng):
+    """Smaller polynomials claimed at the suffix of the big point take no point reduction."""
+    polys = tables(rng, [8, 5, 8, 0, 3])
+    z = point(rng, 8)
+    data, claims, proof = prove(polys, [(k, z[8 - len(p).bit_length() + 1:]) for k, p in enumerate(polys)])
+    assert proof.reduce_rounds.shape[0] == 0
+    verify(data.commitment, claims, proof)
+
+
+def test_several_points(rng):
+    polys = tables(rng, [6, 6])
+    data, claims, proof = prove(polys, [(0, point(rng, 6)), (1, point(rng, 6)), (0, point(rng, 6))])
+    assert proof.reduce_rounds.shape[0] == 6
+    verify(data.commitment, claims, proof)
+
+
+def test_mixed_sizes_several_points(rng):
+    polys = tables(rng, [9, 4, 1, 0, 9, 6])
+    spec = [(0, point(rng, 9)), (1, point(rng, 4)), (2, point(rng, 1)), (3, point(rng, 0)), (5, point(rng, 6)),
+            (1, point(rng, 4))]
+    data, claims, proof = prove(polys, spec)
+    verify(data.commitment, claims, proof)
+
+
+def test_only_smaller_polynomials_claimed(rng):
+    """The largest polynomial of the batch is committed but not opened."""
+    polys = tables(rng, [10, 6, 6])
+    data, claims, proof = prove(polys, [(2, point(rng, 6)), (1, point(rng, 6))])
+    verify(data.commitment, claims, proof)
+
+
+@pytest.mark.parametrize("rate_bits,arity_bits,final_vars", [(2, 1, 0), (3, 4, 3), (1, 3, 0), (2, 4, 9)])
+def test_parameters(rng, rate_bits, arity_bits, final_vars):
+    params = PcsParams(rate_bits=rate_bits, arity_bits=arity_bits, num_queries=9, grinding_bits=1,
+                       final_vars=final_vars)
+    polys = tables(rng, [8, 3, 1])
+    spec = [(0, point(rng, 8)), (1, point(rng, 3)), (2, point(rng, 1))]
+    data, claims, proof = prove(polys, spec, params)
+    verify(data.commitment, claims, proof, params)
+
+
+def test_random_batches(rng):
+    for _ in range(4):
+        sizes = [int(v) for v in rng.integers(0, 9, size=int(rng.integers(1, 5)))]
+        polys = tables(rng, sizes)
+        spec = [(int(k), point(rng, sizes[k])) for k in rng.integers(0, len(sizes), size=int(rng.integers(1, 4)))]
+        data, claims, proof = prove(polys, spec)
+        verify(data.commitment, claims, proof)
+
+
+def test_serialization_round_trip_and_breakdown(rng):
+    from deepprove_cli.pcs.basefold.proof import OpeningProof, ProofShape
+
+    polys = tables(rng, [7, 5])
+    data, claims, proof = prove(polys, [(0, point(rng, 7)), (1, point(rng, 5))])
+    raw = proof.to_bytes()
+    shape = ProofShape.of(data.commitment.layout, claims, SMALL)
+    again = OpeningProof.from_bytes(raw, shape)
+    assert again.to_bytes() == raw
+    sizes = proof.size_breakdown()
+    assert sum(sizes.values()) == len(raw) - 1  # the version byte is before the first section
+    assert sizes["batch_paths"] > 0 and sizes["fold_rounds"] == 16 * 2 * proof.fold_rounds.shape[0]
+    verify(data.commitment, claims, raw)
+
+
+def test_commitment_round_trip(rng):
+    from deepprove_cli.pcs.basefold.commitment import Commitment
+
+    data, _, _ = prove(tables(rng, [5, 2]), [(0, point(rng, 5))])
+    c = data.commitment
+    assert Commitment.from_bytes(c.to_bytes()) == c
+    assert len(c.to_bytes()) == 1 + 1 + 1 + 4 + 2 + 32
+
+
+def test_verifier_imports_no_prover_kernels():
+    """The verifier's import closure holds no prover module of pcs (nor the sumcheck/poly kernels)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import deepprove_cli.pcs.basefold.verifier; "
+            "print(' '.join(m for m in sys.modules if m.startswith('deepprove_cli')))")
+    mods = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    prover = {"kernels", "encoding", "tables", "fold_phase", "query_phase", "point_reduction", "prover",
+              "commit_phase"}
+    bad = [m for m in mods if m.rsplit(".", 1)[-1] in prover or m.startswith(("deepprove_cli.poly",
+                                                                              "deepprove_cli.sumcheck"))]
+    assert "deepprove_cli.pcs.basefold.verifier" in mods and not bad, bad
