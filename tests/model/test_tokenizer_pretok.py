@@ -16,6 +16,8 @@ CASES = [
     ("smollm", "a½²b", ["a", "½", "²", "b"]),
     ("default", "a$$+b!!  12345", ["a", "$$+", "b", "!!", " ", " ", "123", "45"]),
     ("default", "I've", ["I", "'", "ve"]),
+    ("gpt-2", " \x1cx", [" \x1c", "x"]),  # U+001C is no White_Space for llama.cpp (Python's isspace says yes)
+    ("gpt-2", " \x85x", [" ", "\x85", "x"]),  # U+0085 is
     ("gpt-2", "", []),
 ]
 
