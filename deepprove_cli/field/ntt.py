@@ -172,7 +172,7 @@ def k_rev_table(log_n):
     return out
 
 
-_LOG_TILE = 5
+_LOG_TILE = 6
 
 
 @njit(parallel=True, cache=True)
@@ -180,31 +180,32 @@ def k_bit_reverse(src, dst, log_n, rev_tile, rev_mid):
     """dst[row, rev(i)] = src[row, i] on flat views, tiled so both sides touch whole cache lines.
 
     i = (a, b, c) with a and c of _LOG_TILE bits: rev(i) = (rev c, rev b, rev a). For fixed (row, b)
-    the tile reads 2^5 runs of 2^5 consecutive elements (a fixed, c varying) and writes 2^5 runs
-    (rev c fixed, rev a varying): 128-byte lines on both sides instead of one random write per
-    element (measured 4x faster than a plain table permutation at 2^20). rev_tile, rev_mid: the
-    bit-reversal tables of 5 bits and of log_n - 10 bits. Needs log_n >= 10.
+    the tile reads 64 runs of 64 consecutive elements (a fixed, c varying) into buf[c, rev a], then
+    writes buf's rows as 64 runs of 64 consecutive elements (rev c fixed). Measured at 2^20 on one
+    thread: 0.63 ms, against 4.1 ms for 32x32 tiles written element by element and 5.5 ms for a
+    plain table permutation. rev_tile, rev_mid: the bit-reversal tables of 6 bits and of
+    log_n - 12 bits. Needs log_n >= 12.
     """
     n = 1 << log_n
     q = _LOG_TILE
     tile = 1 << q
-    mid_bits = log_n - 2 * q
-    mids = 1 << mid_bits
+    mids = 1 << (log_n - 2 * q)
     rows = src.size // n
     for t in prange(rows * mids):
         row = t // mids
         b = t % mids
         s0 = row * n + (b << q)
         d0 = row * n + (np.int64(rev_mid[b]) << q)
-        buf = np.empty((tile, tile), dtype=np.uint32)  # through L1: the 32 lines of a side alias
+        buf = np.empty((tile, tile), dtype=np.uint32)
         for a in range(tile):
             sa = np.uint64(s0 + (a << (log_n - q)))
+            ra = rev_tile[a]
             for c in range(tile):
-                buf[a, c] = src[sa + np.uint64(c)]
+                buf[c, ra] = src[sa + np.uint64(c)]
         for c in range(tile):
             dc = np.uint64(d0 + (np.int64(rev_tile[c]) << (log_n - q)))
             for a in range(tile):
-                dst[dc + np.uint64(rev_tile[a])] = buf[a, c]
+                dst[dc + np.uint64(a)] = buf[c, a]
 
 
 @njit(parallel=True, cache=True)
