@@ -140,10 +140,12 @@ def lookup(slots, blob, offsets, buf, start, end):
 
 @njit(cache=True)
 def _order_key(score, left):
-    """One int64 that sorts best-first: higher score, then smaller left (float bits made monotone)."""
-    u = np.int64(np.float32(score).view(np.uint32))
+    """One int64 that sorts best-first: higher score, then smaller left. The float's bits are made
+    monotone (u grows with the score; adding 0 turns -0.0 into 0.0, which llama.cpp's comparison
+    treats as equal) and centred so the high half fits a signed 32-bit range."""
+    u = np.int64(np.float32(score + np.float32(0.0)).view(np.uint32))
     u = (~u & 0xFFFFFFFF) if u & 0x80000000 else (u | 0x80000000)
-    return ((0xFFFFFFFF - u) << 32) | left
+    return ((0x7FFFFFFF - u) << 32) | left
 
 
 @njit(cache=True)

@@ -6,7 +6,8 @@ import pytest
 from deepprove_cli.errors import InputError
 from deepprove_cli.model.tokenizer_spec import pack_strings
 from deepprove_cli.model.tokenizer_sample import sample_text
-from deepprove_cli.model.tokenizer_spm import SpmKernel, build_table, byte_token_ids, encode_reference, lookup
+from deepprove_cli.model.tokenizer_spm import (SpmKernel, _order_key, build_table, byte_token_ids, encode_reference,
+                                               lookup)
 
 
 def make(tokens, scores=None):
@@ -38,6 +39,13 @@ def test_table_lookup_matches_a_dict(rng):
         assert lookup(slots, blob, offsets, buf, 0, len(buf)) == -1
 
 
+def test_queue_key_orders_by_score_then_position():
+    scores = [np.inf, 1e30, 3.0, 1.5, 0.0, -0.0, -1e-30, -1.0, -2.5, -1000.0, -np.inf]
+    entries = [(np.float32(s), left) for s in scores for left in (0, 7, 2 ** 31 + 5)]
+    by_key = sorted(entries, key=lambda e: _order_key(e[0], e[1]))
+    assert by_key == sorted(entries, key=lambda e: (-e[0], e[1]))  # Python: -0.0 == 0.0, as in llama.cpp
+
+
 def test_highest_score_merges_first():
     tokens = ["a", "b", "c", "ab", "bc"]
     assert both(tokens, [0, 0, 0, -2, -1], "abc") == ["a", "bc"]
@@ -47,6 +55,7 @@ def test_highest_score_merges_first():
 def test_equal_scores_merge_leftmost_first():
     assert both(["a", "b", "ab", "ba"], [0, 0, -1, -1], "aba") == ["ab", "a"]
     assert both(["a", "aa"], [0, -1], "aaaaa") == ["aa", "aa", "a"]
+    assert both(["a", "b", "ab", "ba"], [0, 0, 0.0, -0.0], "bab") == ["ba", "b"]  # -0.0 ties with 0.0
 
 
 def test_merges_can_go_through_non_token_characters():
@@ -75,7 +84,7 @@ def test_kernel_matches_reference_on_random_vocab_and_text(seed):
     chars = sorted(set(corpus))[: len(set(corpus)) // 2]  # half the characters need byte fallback
     tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + chars + sorted(pieces - set(chars))
     tokens = list(dict.fromkeys(tokens))
-    scores = -rng.integers(0, 40, size=len(tokens)).astype(np.float32)
+    scores = (np.round(rng.normal(0, 3, size=len(tokens)) * 2) / 2).astype(np.float32)  # both signs, many ties
     text = sample_text(15000, seed + 100).replace(" ", "▁")
     ids = both(tokens, scores, text)
     assert len(ids) < len(text.encode())
