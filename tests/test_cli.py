@@ -57,3 +57,9 @@ def test_record_schema():
                       "peak_rss_mb", "metrics"}
     assert j["median_s"] == 2.0 and j["speedup"] == 2.0 and j["throughput"] == 50.0
     json.dumps(j)
+
+
+def test_bench_suites_are_listed():
+    r = run_dp("bench", "--list")
+    assert r.returncode == 0
+    assert b"kernels" in r.stdout
