@@ -1,1 +1,44 @@
-"""Polynomial commitments: Basefold (basefold/) and its security calculator (security.py)."""
+"""Polynomial commitments: Basefold over BabyBear (basefold/) and its security calculator (security.py).
+
+The interface, for a batch of multilinear polynomials given as base-field evaluation tables:
+
+    params = PcsParams.for_security(100)          # or DEFAULT_PARAMS
+    data = commit([t0, t1, ...], params)          # ProverData; data.commitment goes to the verifier
+    proof = open_batch(data, [Claim.of(k, point, value), ...], transcript, params)
+    verify_opening(commitment, claims, proof, transcript, params)     # returns, or raises ProofInvalid
+    security_of(params, num_vars, batch_size, num_claims)             # Security(conjectured, proven, ...)
+
+`proof.to_bytes()` / `OpeningProof.read(reader, ProofShape.of(layout, claims, params))` put it on the
+wire. The prover functions import their kernels on first call; importing this package, or the
+verifier, compiles nothing and pulls in no prover kernel.
+"""
+
+from deepprove_cli.pcs.basefold.claims import Claim
+from deepprove_cli.pcs.basefold.commitment import Commitment
+from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
+from deepprove_cli.pcs.basefold.proof import OpeningProof, ProofShape
+from deepprove_cli.pcs.security import Security, security_bits, security_of
+
+__all__ = ["Claim", "Commitment", "DEFAULT_PARAMS", "OpeningProof", "PcsParams", "ProofShape", "Security",
+           "commit", "open_batch", "security_bits", "security_of", "verify_opening"]
+
+
+def commit(polys, params: PcsParams = DEFAULT_PARAMS):
+    """Commit to base-field evaluation tables (any sizes) in one batch: returns the ProverData."""
+    from deepprove_cli.pcs.basefold.commit_phase import commit as _commit
+
+    return _commit(polys, params)
+
+
+def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> OpeningProof:
+    """Prove every claim on the batch in one proof."""
+    from deepprove_cli.pcs.basefold.prover import open_batch as _open
+
+    return _open(data, claims, transcript, params)
+
+
+def verify_opening(commitment, claims, proof, transcript, params: PcsParams = DEFAULT_PARAMS) -> None:
+    """Check an opening proof (bytes or OpeningProof); raises ProofInvalid naming the failed check."""
+    from deepprove_cli.pcs.basefold.verifier import verify_opening as _verify
+
+    _verify(commitment, claims, proof, transcript, params)

@@ -27,7 +27,7 @@ DEFAULT_TARGET_BITS = 100
 class PcsParams:
     rate_bits: int = DEFAULT_RATE_BITS
     arity_bits: int = DEFAULT_ARITY_BITS
-    num_queries: int = 84
+    num_queries: int = 85
     grinding_bits: int = DEFAULT_GRINDING_BITS
     final_vars: int = DEFAULT_FINAL_VARS
 
@@ -44,10 +44,12 @@ class PcsParams:
     @classmethod
     def for_security(cls, target_bits: float = DEFAULT_TARGET_BITS, *, rate_bits: int = DEFAULT_RATE_BITS,
                      arity_bits: int = DEFAULT_ARITY_BITS, grinding_bits: int = DEFAULT_GRINDING_BITS,
-                     final_vars: int = DEFAULT_FINAL_VARS) -> "PcsParams":
+                     final_vars: int = DEFAULT_FINAL_VARS, margin_bits: float = 1.0) -> "PcsParams":
         """The fewest queries whose conjectured query-phase security (rate_bits per query, plus the
-        grinding) reaches target_bits. The field-size terms are not affected by queries: see security.py."""
-        queries = max(1, math.ceil((target_bits - grinding_bits) / rate_bits))
+        grinding) reaches target_bits + margin_bits. The margin keeps the total (query phase plus the
+        field-size terms, pcs/security.py) at the target while the field terms stay 1 bit above it
+        (up to 2^20-variable openings at rate 1/2); queries cannot lift the field terms."""
+        queries = max(1, math.ceil((target_bits + margin_bits - grinding_bits) / rate_bits))
         return cls(rate_bits, arity_bits, queries, grinding_bits, final_vars)
 
     def to_bytes(self) -> bytes:
