@@ -131,6 +131,12 @@ def ext_square(a):
             reduce64(d0 * a3 + d1 * a2))
 
 
+ext_mul_outlined = njit(cache=True)(ext_mul.py_func)
+ext_mul_outlined.__doc__ = """`ext_mul` as a called (not inlined) function, for sequential chains
+(batch inversion, powers) that cannot vectorize anyway: each inlined copy costs compile time
+(numba re-types the inlined body at every call site), a call costs nothing measurable there."""
+
+
 @njit(cache=True)
 def ext_inv(a):
     """a^-1 through the norm: a(X) a(-X) = n0 + n2 X^2, then (n0 + n2 X^2)(n0 - n2 X^2) = n0^2 - 11 n2^2.
@@ -173,7 +179,7 @@ def ext_pow(a, e):
     k = np.uint64(e)
     while k > 0:
         if k & np.uint64(1):
-            result = ext_mul(result, base)
+            result = ext_mul_outlined(result, base)
         base = ext_square(base)
         k >>= np.uint64(1)
     return result

@@ -14,8 +14,8 @@ from numba import njit, prange
 from deepprove_cli.errors import InputError
 from deepprove_cli.field import vec
 from deepprove_cli.field.babybear import P, add as _add, reduce62
-from deepprove_cli.field.ext4 import check_ext, ext_inv, ext_load as _load, ext_mul, ext_mul_base, ext_square, \
-    ext_store as _store
+from deepprove_cli.field.ext4 import check_ext, ext_inv, ext_load as _load, ext_mul, ext_mul_base, \
+    ext_mul_outlined, ext_square, ext_store as _store
 from deepprove_cli.field.parallel import threads_for
 
 _S32 = np.uint64(32)
@@ -146,15 +146,15 @@ def k_ext_batch_inv(a, out):
             _store(out, i, acc)
             x = _load(a, i)
             if not _is_zero(x):
-                acc = ext_mul(acc, x)
+                acc = ext_mul_outlined(acc, x)
         acc = ext_inv(acc)
         for i in range(hi - 1, lo - 1, -1):
             x = _load(a, i)
             if _is_zero(x):
                 _store(out, i, zero)
             else:
-                _store(out, i, ext_mul(acc, _load(out, i)))
-                acc = ext_mul(acc, x)
+                _store(out, i, ext_mul_outlined(acc, _load(out, i)))
+                acc = ext_mul_outlined(acc, x)
 
 
 # --- checked Python API --------------------------------------------------------------------------
