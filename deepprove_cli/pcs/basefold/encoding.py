@@ -27,6 +27,7 @@ import numpy as np
 
 from deepprove_cli.field import ntt
 from deepprove_cli.field.babybear import P, two_adic_root
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.pcs.basefold import kernels as K
 
 
@@ -36,12 +37,13 @@ def moebius_rows(flat: np.ndarray, log_n: int) -> None:
     if n == 1 or flat.size == 0:
         return
     log_block = min(K.LOG_BLOCK, log_n)
-    K.k_moebius_blocks(flat, 1 << log_block)
-    h = 1 << log_block
-    while h < n:
-        layers = min(K.GROUP, log_n - (h.bit_length() - 1))
-        K.k_moebius_group(flat, h, layers)
-        h <<= layers
+    with threads_for(flat.size):
+        K.k_moebius_blocks(flat, 1 << log_block)
+        h = 1 << log_block
+        while h < n:
+            layers = min(K.GROUP, log_n - (h.bit_length() - 1))
+            K.k_moebius_group(flat, h, layers)
+            h <<= layers
 
 
 def moebius(tables: np.ndarray) -> np.ndarray:
@@ -73,7 +75,8 @@ def to_windows(codewords: np.ndarray, log_window: int) -> np.ndarray:
     if k == 1:
         return codewords.reshape(nwin, 1, width)
     out = np.empty((nwin, k, width), dtype=np.uint32)
-    K.k_to_windows(np.ascontiguousarray(codewords).reshape(-1), k, nwin, width, out.reshape(-1))
+    with threads_for(out.size):
+        K.k_to_windows(np.ascontiguousarray(codewords).reshape(-1), k, nwin, width, out.reshape(-1))
     return out
 
 
@@ -96,7 +99,8 @@ def fold_twiddles(log_len: int, top: int | None = None) -> np.ndarray:
 def fold(codeword: np.ndarray, s, tw: np.ndarray) -> np.ndarray:
     """One binary fold of an extension codeword (2^L, 4) with challenge s: (2^(L-1), 4)."""
     out = np.empty((codeword.shape[0] // 2, 4), dtype=np.uint32)
-    K.k_fold(codeword.reshape(-1), _tuple(s), tw, out.reshape(-1))
+    with threads_for(codeword.size):
+        K.k_fold(codeword.reshape(-1), _tuple(s), tw, out.reshape(-1))
     return out
 
 

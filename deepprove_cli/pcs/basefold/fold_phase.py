@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.hash.merkle import MerkleTree
 from deepprove_cli.pcs.basefold import kernels as K
 from deepprove_cli.pcs.basefold import labels
@@ -95,12 +96,14 @@ def _fold_windows(data, group: int, combo, s, tw) -> np.ndarray:
     win = data.windows[group]
     out = np.empty((win.shape[0] * win.shape[2] // 2, 4), dtype=np.uint32)
     sel, cf = combo
-    K.k_fold_windows(win.reshape(-1), win.shape[1], win.shape[2], cf.reshape(-1), sel,
-                     tuple(np.uint32(v) for v in s), tw, out.reshape(-1))
+    with threads_for(win.size):
+        K.k_fold_windows(win.reshape(-1), win.shape[1], win.shape[2], cf.reshape(-1), sel,
+                         tuple(np.uint32(v) for v in s), tw, out.reshape(-1))
     return out
 
 
 def _add_windows(cw, data, group: int, combo) -> None:
     win = data.windows[group]
     sel, cf = combo
-    K.k_add_windows(win.reshape(-1), win.shape[1], win.shape[2], cf.reshape(-1), sel, cw.reshape(-1))
+    with threads_for(win.size):
+        K.k_add_windows(win.reshape(-1), win.shape[1], win.shape[2], cf.reshape(-1), sel, cw.reshape(-1))

@@ -1,0 +1,41 @@
+"""`dp bench pcs` smoke test: the records' schema and the metrics the targets are read from."""
+
+import json
+
+import pytest
+
+from deepprove_cli.commands.bench import BenchOptions
+from deepprove_cli.errors import InputError
+
+from ..conftest import run_dp
+
+
+def test_run_records():
+    from deepprove_cli.bench import pcs
+
+    recs = pcs.run(BenchOptions(repeat=1, quick=True, log_sizes=[6], extra={"queries": "8", "grinding_bits": "1"}))
+    names = [r.name for r in recs]
+    assert names == ["commit/2^6", "open/2^6", "verify/2^6", "commit/4x2^10", "open/4x2^10", "verify/4x2^10"]
+    commit = recs[0].to_json()
+    assert commit["baseline"] == "ntt+merkle/2^6" and commit["speedup"] > 0
+    assert commit["metrics"]["ratio_vs_lower_bound"] > 0
+    opened = recs[1].metrics
+    assert opened["proof_bytes"] == sum(opened["size_breakdown"].values()) + 1
+    assert 0 < opened["security_bits"] <= 128 and recs[2].metrics["verify_s"] > 0
+
+
+def test_bad_parameters():
+    from deepprove_cli.bench import pcs
+
+    with pytest.raises(InputError, match="unknown"):
+        pcs.run(BenchOptions(quick=True, extra={"nope": "1"}))
+    with pytest.raises(InputError, match="integers"):
+        pcs.run(BenchOptions(quick=True, extra={"queries": "x"}))
+
+
+def test_cli_json():
+    res = run_dp("bench", "pcs", "--json", "--quick", "--repeat", "1", "--log-sizes", "4",
+                 "-p", "queries=4", "-p", "grinding_bits=0")
+    assert res.returncode == 0, res.stderr.decode()
+    recs = json.loads(res.stdout)
+    assert {r["suite"] for r in recs} == {"pcs"} and len(recs) == 6
