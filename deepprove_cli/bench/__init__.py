@@ -6,5 +6,6 @@ Suites import their kernels lazily, so listing suites costs nothing.
 SUITES: dict[str, tuple[str, str]] = {
     # name -> (module, one-line description)
     "kernels": ("deepprove_cli.bench.kernels", "field, NTT, BLAKE3, Merkle, transcript kernels; cold start"),
+    "pcs": ("deepprove_cli.bench.pcs", "Basefold commit (vs NTT+Merkle lower bound), open, verify; proof size, security"),
     "sumcheck": ("deepprove_cli.bench.sumcheck", "sumcheck prover (deg 2, 3) vs one evaluation at a point; verifier"),
 }
