@@ -11,6 +11,7 @@ Two implementations of one algorithm (llama.cpp's `llm_tokenizer_bpe_session`):
 from __future__ import annotations
 
 import heapq
+import os
 
 from deepprove_cli.model.tokenizer_pretok import hf_patterns, split_words
 
@@ -111,6 +112,8 @@ class HfBpe:
     """The same tokenizer on HF `tokenizers` (raises ValueError if it cannot represent the vocabulary)."""
 
     def __init__(self, vocab: dict[str, int], ranks: dict[tuple[str, str], int], pre: str | None):
+        # One text at a time needs no thread pool, and an unused pool means no warning if we fork later.
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
         pairs = sorted(ranks, key=ranks.__getitem__)
@@ -126,6 +129,9 @@ class HfBpe:
         self._tok = tok
 
     def encode(self, text: str) -> list[int]:
+        fast = getattr(self._tok, "encode_batch_fast", None)  # tokenizers >= 0.20.2: skips offsets, 2x faster
+        if fast is not None:
+            return fast([text], add_special_tokens=False)[0].ids
         return self._tok.encode(text, add_special_tokens=False).ids
 
 
