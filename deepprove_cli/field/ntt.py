@@ -39,9 +39,10 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.errors import InputError
-from deepprove_cli.field.parallel import threads_for
-from deepprove_cli.field.babybear import GENERATOR, P, TWO_ADICITY, add as _add, check_canonical, \
+from deepprove_cli.field.babybear import GENERATOR, P, TWO_ADICITY, add as _add, \
     mul as _mul, mul_shoup, pow_ as _pow, shoup, sub as _sub, two_adic_root
+from deepprove_cli.field.parallel import threads_for
+from deepprove_cli.field.vec import canonical_copy
 
 LOG_BLOCK = 12
 GROUP = 4
@@ -400,8 +401,7 @@ def _prepare(a, what: str) -> tuple[np.ndarray, int, tuple]:
     log_n = n.bit_length() - 1
     if log_n > TWO_ADICITY:
         raise InputError(f"{what}: length 2^{log_n} exceeds the two-adicity 2^{TWO_ADICITY} of BabyBear")
-    check_canonical(a, what)
-    return np.array(a, dtype=np.uint32, order="C").reshape(-1), log_n, a.shape
+    return canonical_copy(a, what), log_n, a.shape
 
 
 def check_shift(shift, what: str) -> int:

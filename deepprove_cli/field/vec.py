@@ -164,6 +164,36 @@ def k_batch_inv(a, out):
                 out[i] = 0
 
 
+@njit(parallel=True, cache=True)
+def k_copy_max(src, dst):
+    """dst = src, returning max(src): a validating copy in one pass over memory."""
+    n = src.size
+    nchunks = (n + CHUNK - 1) // CHUNK
+    part = np.zeros(max(1, nchunks), dtype=np.uint32)
+    for c in prange(nchunks):
+        m = np.uint32(0)
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            k = np.uint64(i)
+            x = src[k]
+            dst[k] = x
+            m = max(m, x)
+        part[c] = m
+    return part.max()
+
+
+def canonical_copy(a, what: str) -> np.ndarray:
+    """A flat private copy of a canonical uint32 array, validated in the same pass (InputError if not)."""
+    if not isinstance(a, np.ndarray) or a.dtype != np.uint32:
+        check_canonical(a, what)  # raises the dtype / type error
+    src = np.ascontiguousarray(a).reshape(-1)
+    out = np.empty(src.size, dtype=np.uint32)
+    with threads_for(src.size):
+        top = k_copy_max(src, out) if src.size else 0
+    if top >= P:
+        check_canonical(a, what)  # raises, naming the first bad element
+    return out
+
+
 # --- checked Python API --------------------------------------------------------------------------
 
 def _operands(*arrays, check: bool, names: str):

@@ -98,3 +98,16 @@ def test_bad_input():
         vec.batch_inv(good, out=good)
     with pytest.raises(InputError, match="uint32"):
         vec.add(good, np.zeros(4, dtype=np.int32), check=False)
+
+
+def test_canonical_copy(rng):
+    a = rng.integers(0, P, (3, vec.CHUNK + 5), dtype=np.uint32)
+    c = vec.canonical_copy(a, "a")
+    assert c.shape == (a.size,) and (c == a.reshape(-1)).all() and not np.shares_memory(c, a)
+    assert vec.canonical_copy(np.zeros(0, dtype=np.uint32), "a").size == 0
+    assert (vec.canonical_copy(a.T, "a") == a.T.reshape(-1)).all()
+    a[2, 7] = P
+    with pytest.raises(InputError, match="not canonical"):
+        vec.canonical_copy(a, "a")
+    with pytest.raises(InputError, match="dtype"):
+        vec.canonical_copy(np.zeros(3, dtype=np.int64), "a")
