@@ -75,6 +75,18 @@ def _bfly_rows_const(x, y, w, ws):
         y[u] = mul_shoup(_sub(p, q), w, ws)
 
 
+@njit(cache=True)
+def _bfly_rows_unit(x, y):
+    """`_bfly_rows_const` for the twiddle 1 (j = 0 of every layer): no multiplication. In the
+    transposed last layers that is 15 of the 32 row pairs (all of layer h = 1, half of h = 2...)."""
+    for j in range(x.size):
+        u = np.uint64(j)
+        p = x[u]
+        q = y[u]
+        x[u] = _add(p, q)
+        y[u] = _sub(p, q)
+
+
 @njit(parallel=True, cache=True)
 def k_dif_group(a, n, h_top, layers, tw, tws):
     """`layers` DIF layers of half-sizes h_top, h_top/2, ..., h_bot on every row of flat `a`
@@ -134,7 +146,10 @@ def _dif_small_transposed(a, base, block, buf, tw, tws):
         for c in range(SMALL):
             if c & h == 0:
                 k = h + (c & (h - 1))
-                _bfly_rows_const(t[c], t[c + h], tw[k], tws[k])
+                if c & (h - 1) == 0:  # j = 0: twiddle 1
+                    _bfly_rows_unit(t[c], t[c + h])
+                else:
+                    _bfly_rows_const(t[c], t[c + h], tw[k], tws[k])
         h //= 2
     for g in range(g_count):
         for c in range(SMALL):
