@@ -8,6 +8,8 @@ adds the GPU NTT and product (transfers included) against the CPU kernels.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numba
 import numpy as np
 
@@ -45,6 +47,24 @@ def _versus(opts, name, ours_fn, base_fn, base_name, params, work, metrics=None)
                   baseline=base, metrics=extra)
 
 
+@contextmanager
+def _threads(t: int):
+    prev = numba.get_num_threads()
+    numba.set_num_threads(t)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(prev)
+
+
+def _thread_counts() -> list[tuple[str, int]]:
+    """(name suffix, threads): all threads, and one thread when there are more. On a shared box a
+    parallel region waits for its slowest thread (a descheduled one costs scheduler ticks), so the
+    one-thread figures are the steadier comparison there."""
+    n = numba.get_num_threads()
+    return [("", n)] + ([("_1thread", 1)] if n > 1 else [])
+
+
 def _base_cases(opts, rng) -> list[Record]:
     from deepprove_cli.field import vec
 
@@ -53,9 +73,13 @@ def _base_cases(opts, rng) -> list[Record]:
     b = rng.integers(0, P, n, dtype=np.uint32)
     x = a[: n >> 4].copy()
     params = {"n": n, "threads": numba.get_num_threads()}
-    return [
-        _versus(opts, "field_mul", lambda: vec.mul(a, b, check=False), lambda: _numpy_mul(a, b),
-                "numpy (a*b)%p uint64", params, n, lambda t: {"GB_per_s": round(12 * n / t / 1e9, 2)}),
+    out = []
+    for suffix, threads in _thread_counts():
+        with _threads(threads):
+            out.append(_versus(opts, "field_mul" + suffix, lambda: vec.mul(a, b, check=False),
+                               lambda: _numpy_mul(a, b), "numpy (a*b)%p uint64", dict(params, threads=threads), n,
+                               lambda t: {"GB_per_s": round(12 * n / t / 1e9, 2)}))
+    return out + [
         _versus(opts, "field_inner", lambda: vec.inner(a, b, check=False),
                 lambda: int((a.astype(np.uint64) * b % P).sum() % P), "numpy sum((a*b)%p)", params, n,
                 lambda t: {"GB_per_s": round(8 * n / t / 1e9, 2)}),
@@ -73,9 +97,13 @@ def _ext_cases(opts, rng) -> list[Record]:
     s = rng.integers(0, P, n, dtype=np.uint32)
     x = a[: n >> 2].copy()
     params = {"n": n, "threads": numba.get_num_threads()}
-    return [
-        _versus(opts, "ext4_mul", lambda: ext4_vec.mul(a, b, check=False), lambda: _numpy_ext_mul(a, b),
-                "numpy schoolbook uint64", params, n, lambda t: {"ns_per_mul": round(t / n * 1e9, 3)}),
+    out = []
+    for suffix, threads in _thread_counts():
+        with _threads(threads):
+            out.append(_versus(opts, "ext4_mul" + suffix, lambda: ext4_vec.mul(a, b, check=False),
+                               lambda: _numpy_ext_mul(a, b), "numpy schoolbook uint64", dict(params, threads=threads),
+                               n, lambda t: {"ns_per_mul": round(t / n * 1e9, 3)}))
+    return out + [
         _versus(opts, "ext4_inner_base", lambda: ext4_vec.inner_base(a, s, check=False), None, None, params, n),
         _versus(opts, "ext4_batch_inv", lambda: ext4_vec.batch_inv(x, check=False), None, None,
                 dict(params, n=x.size), x.size),
@@ -90,13 +118,14 @@ def _ntt_cases(opts, rng) -> list[Record]:
         n = 1 << log_n
         x = rng.integers(0, P, n, dtype=np.uint32)
         c = rng.random(n) + 1j * rng.random(n)
-        params = {"log_n": log_n, "threads": numba.get_num_threads()}
         base = measure(lambda: np.fft.fft(c), opts.repeat)
-        for name, br in (("ntt", False), ("ntt_bitrev", True)):
-            ours = measure(lambda: ntt.ntt(x, bit_reversed=br), opts.repeat)
-            out.append(record(SUITE, name, ours, params=params, work=n, unit="elem/s",
-                              baseline_name="numpy.fft.fft complex128", baseline=base,
-                              metrics={"ns_per_butterfly": round(ours.median / (n // 2 * max(1, log_n)) * 1e9, 3)}))
+        for suffix, threads in _thread_counts():
+            for name, br in (("ntt", False), ("ntt_bitrev", True)):
+                with _threads(threads):
+                    ours = measure(lambda: ntt.ntt(x, bit_reversed=br), opts.repeat)
+                out.append(record(SUITE, name + suffix, ours, params={"log_n": log_n, "threads": threads}, work=n,
+                                  unit="elem/s", baseline_name="numpy.fft.fft complex128", baseline=base,
+                                  metrics={"ns_per_butterfly": round(ours.median / (n // 2 * max(1, log_n)) * 1e9, 3)}))
     log_k = 10 if opts.quick else 20
     coeffs = rng.integers(0, P, 1 << log_k, dtype=np.uint32)
     padded = np.zeros(2 << log_k, dtype=np.uint32)

@@ -24,3 +24,14 @@ def test_cases_schema():
     mul = recs[names.index("field_mul")]
     assert mul.unit == "elem/s" and mul.metrics["GB_per_s"] > 0
     assert [r.params["log_n"] for r in recs if r.name == "ntt"] == [4, 6]
+
+
+def test_one_thread_variants_when_parallel():
+    import numba
+
+    recs = kernels_field.cases(BenchOptions(repeat=1, quick=True, log_sizes=[5]))
+    names = {r.name: r for r in recs}
+    if numba.get_num_threads() > 1:
+        assert names["ntt_1thread"].params["threads"] == 1
+        assert names["field_mul_1thread"].params["threads"] == 1
+    assert numba.get_num_threads() == names["ntt"].params["threads"]  # restored after the 1-thread runs
