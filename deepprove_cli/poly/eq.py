@@ -15,7 +15,7 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, mul, sub
 from deepprove_cli.field.ext4 import ext_mul, ext_sub
-from deepprove_cli.poly.flat import ld, st
+from deepprove_cli.poly.flat import ld, num_chunks, run_serially, st
 
 _SERIAL_MAX_VARS = 10  # below this, doubling alone (no thread launch)
 
@@ -48,25 +48,31 @@ def _eq_doubling_base(point, out):
         size <<= 1
 
 
-@njit(cache=True, parallel=True)
-def _eq_tensor_ext(low, high, out):
-    """out[h L + l] = high[h] * low[l] (flat, L = len(low)): the low table's variables come first."""
-    L = low.size // 4
-    for h in prange(high.size // 4):
-        e = ld(high, h)
-        base = np.uint64(h * L)
-        for l in range(L):
-            st(out, base + np.uint64(l), ext_mul(ld(low, l), e))
+@njit(cache=True)
+def _eq_tensor_range(low, high, out, ext, lo, hi):
+    """out[h L + l] = high[h] * low[l] for h in [lo, hi) (flat, L = len(low)): the low table's
+    variables come first."""
+    if ext:
+        L = low.size // 4
+        for h in range(lo, hi):
+            e = ld(high, h)
+            base = np.uint64(h * L)
+            for l in range(np.uint64(L)):
+                st(out, base + l, ext_mul(ld(low, l), e))
+    else:
+        L = low.size
+        for h in range(lo, hi):
+            e = high[h]
+            base = np.uint64(h * L)
+            for l in range(np.uint64(L)):
+                out[base + l] = mul(low[l], e)
 
 
 @njit(cache=True, parallel=True)
-def _eq_tensor_base(low, high, out):
-    L = low.size
-    for h in prange(high.size):
-        e = high[h]
-        base = np.uint64(h * L)
-        for l in range(L):
-            out[base + np.uint64(l)] = mul(low[l], e)
+def _eq_tensor_par(low, high, out, ext, nchunks):
+    m = high.size // 4 if ext else high.size
+    for c in prange(nchunks):
+        _eq_tensor_range(low, high, out, ext, c * m // nchunks, (c + 1) * m // nchunks)
 
 
 @njit(cache=True)
@@ -129,7 +135,7 @@ def eq_table(point, out: np.ndarray | None = None) -> np.ndarray:
         out = np.empty(shape, dtype=np.uint32)
     elif out.shape != shape or out.dtype != np.uint32:
         raise ValueError(f"eq_table: out must be uint32 {shape}, got {out.dtype}{out.shape}")
-    doubling, tensor = (_eq_doubling_base, _eq_tensor_base) if base else (_eq_doubling_ext, _eq_tensor_ext)
+    doubling = _eq_doubling_base if base else _eq_doubling_ext
     flat = out.reshape(-1)
     if n <= _SERIAL_MAX_VARS:
         doubling(pt, flat)
@@ -140,7 +146,11 @@ def eq_table(point, out: np.ndarray | None = None) -> np.ndarray:
     high = np.empty(w << (n - nl), dtype=np.uint32)
     doubling(pt[:nl], low)
     doubling(pt[nl:], high)
-    tensor(low, high, flat)
+    h = 1 << (n - nl)
+    if run_serially(1 << n):
+        _eq_tensor_range(low, high, flat, not base, 0, h)
+    else:
+        _eq_tensor_par(low, high, flat, not base, min(h, num_chunks(1 << n)))
     return out
 
 

@@ -16,76 +16,113 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from deepprove_cli.field.babybear import P
+from deepprove_cli.field.babybear import P, reduce64
 from deepprove_cli.field.ext4 import ext_mul, ext_mul_base
 from deepprove_cli.field.ext4_vec import k_ext_inner_base, k_ext_mul, k_ext_sum
 from deepprove_cli.field.vec import k_mul
 from deepprove_cli.poly.eq import as_point, eq_table
-from deepprove_cli.poly.flat import U1, U2, ZERO64, acc4, fold_base, fold_ext, ld, st
+from deepprove_cli.poly.flat import U1, U2, U3, U4, ZERO64, acc4, fold_base, fold_ext, ld, num_chunks, run_serially, st
 
 _P64 = np.uint64(P)
 
 
 # --- kernels (flat arrays: see poly/flat.py) ----------------------------------------------------------
+# Each kernel is a serial body over a range of outputs plus one parallel wrapper that splits the range
+# into chunks; small inputs call the body directly (flat.run_serially): waking the thread pool costs
+# more than the work there, and much more on a loaded machine.
+
+
+@njit(cache=True)
+def _fold_range(t, r, out, last, ext, lo, hi):
+    """out[i] for i in [lo, hi): the line through two entries of t at r. The pair is (2i, 2i+1) when
+    binding the first variable, (i, i + h) when binding the last one (h = len(out))."""
+    h = np.uint64(out.size // 4)
+    if ext:
+        if last:
+            for i in range(np.uint64(lo), np.uint64(hi)):
+                st(out, i, fold_ext(ld(t, i), ld(t, i + h), r))
+        else:
+            for i in range(np.uint64(lo), np.uint64(hi)):
+                st(out, i, fold_ext(ld(t, i * U2), ld(t, i * U2 + U1), r))
+    else:
+        if last:
+            for i in range(np.uint64(lo), np.uint64(hi)):
+                st(out, i, fold_base(t[i], t[i + h], r))
+        else:
+            for i in range(np.uint64(lo), np.uint64(hi)):
+                st(out, i, fold_base(t[i * U2], t[i * U2 + U1], r))
 
 
 @njit(cache=True, parallel=True)
-def _fix_first_base(t, r, out):
-    """out[i] = t[2i] + r (t[2i+1] - t[2i]) for a base table t and an ext r."""
-    for i in prange(out.size // 4):
-        k = np.uint64(i) * U2
-        st(out, i, fold_base(t[k], t[k + U1], r))
+def _fold_par(t, r, out, last, ext, nchunks):
+    m = out.size // 4
+    for c in prange(nchunks):
+        _fold_range(t, r, out, last, ext, c * m // nchunks, (c + 1) * m // nchunks)
+
+
+@njit(cache=True)
+def _fold_two_base_range(t, w, out, lo, hi):
+    """out[j] = sum_b w[b] t[4j + b] for j in [lo, hi): a base table bound in its two lowest variables
+    at once (w = eq((r0, r1), .), 4 ext weights). Each coefficient sums four products < 2^62: one
+    reduction."""
+    w0 = ld(w, 0)
+    w1 = ld(w, 1)
+    w2 = ld(w, 2)
+    w3 = ld(w, 3)
+    for j in range(np.uint64(lo), np.uint64(hi)):
+        k = j * U4
+        x0 = np.uint64(t[k])
+        x1 = np.uint64(t[k + U1])
+        x2 = np.uint64(t[k + U2])
+        x3 = np.uint64(t[k + U3])
+        st(out, j, (reduce64(x0 * w0[0] + x1 * w1[0] + x2 * w2[0] + x3 * w3[0]),
+                    reduce64(x0 * w0[1] + x1 * w1[1] + x2 * w2[1] + x3 * w3[1]),
+                    reduce64(x0 * w0[2] + x1 * w1[2] + x2 * w2[2] + x3 * w3[2]),
+                    reduce64(x0 * w0[3] + x1 * w1[3] + x2 * w2[3] + x3 * w3[3])))
 
 
 @njit(cache=True, parallel=True)
-def _fix_first_ext(t, r, out):
-    for i in prange(out.size // 4):
-        k = np.uint64(i) * U2
-        st(out, i, fold_ext(ld(t, k), ld(t, k + U1), r))
+def _fold_two_base_par(t, w, out, nchunks):
+    m = out.size // 4
+    for c in prange(nchunks):
+        _fold_two_base_range(t, w, out, c * m // nchunks, (c + 1) * m // nchunks)
 
 
-@njit(cache=True, parallel=True)
-def _fix_last_base(t, r, out):
-    h = out.size // 4
-    for i in prange(h):
-        k = np.uint64(i)
-        st(out, i, fold_base(t[k], t[k + np.uint64(h)], r))
-
-
-@njit(cache=True, parallel=True)
-def _fix_last_ext(t, r, out):
-    h = out.size // 4
-    for i in prange(h):
-        k = np.uint64(i)
-        st(out, i, fold_ext(ld(t, k), ld(t, k + np.uint64(h)), r))
-
-
-@njit(cache=True, parallel=True)
-def _eval_split_base(t, low, high, out):
-    """out[h] = high[h] * sum_l low[l] t[h L + l] (reduced products summed in uint64)."""
+@njit(cache=True)
+def _eval_split_range(t, low, high, out, ext, lo, hi):
+    """out[h] = high[h] * sum_l low[l] t[h L + l] for h in [lo, hi) (reduced products summed in uint64)."""
     L = low.size // 4
-    for h in prange(high.size // 4):
+    for h in range(lo, hi):
         s = ZERO64
         off = np.uint64(h * L)
-        for l in range(L):
-            s = acc4(s, ext_mul_base(ld(low, l), t[off + np.uint64(l)]))
+        if ext:
+            for l in range(np.uint64(L)):
+                s = acc4(s, ext_mul(ld(t, off + l), ld(low, l)))
+        else:
+            for l in range(np.uint64(L)):
+                s = acc4(s, ext_mul_base(ld(low, l), t[off + l]))
         st(out, h, ext_mul(_reduce4(s), ld(high, h)))
 
 
 @njit(cache=True, parallel=True)
-def _eval_split_ext(t, low, high, out):
-    L = low.size // 4
-    for h in prange(high.size // 4):
-        s = ZERO64
-        off = np.uint64(h * L)
-        for l in range(L):
-            s = acc4(s, ext_mul(ld(t, off + np.uint64(l)), ld(low, l)))
-        st(out, h, ext_mul(_reduce4(s), ld(high, h)))
+def _eval_split_par(t, low, high, out, ext, nchunks):
+    m = high.size // 4
+    for c in prange(nchunks):
+        _eval_split_range(t, low, high, out, ext, c * m // nchunks, (c + 1) * m // nchunks)
 
 
 @njit(cache=True)
 def _reduce4(s):
     return (np.uint32(s[0] % _P64), np.uint32(s[1] % _P64), np.uint32(s[2] % _P64), np.uint32(s[3] % _P64))
+
+
+def _fold(table: np.ndarray, r, out: np.ndarray, last: bool) -> None:
+    t, o, ext = table.reshape(-1), out.reshape(-1), is_ext(table)
+    m = o.size // 4
+    if run_serially(m):
+        _fold_range(t, r, o, last, ext, 0, m)
+    else:
+        _fold_par(t, r, o, last, ext, num_chunks(m))
 
 
 # --- Python API -------------------------------------------------------------------------------------
@@ -116,7 +153,7 @@ def fix_first_variable(table: np.ndarray, r, out: np.ndarray | None = None) -> n
     rr = _ext_tuple(r)
     if out is None:
         out = np.empty((1 << (n - 1), 4), dtype=np.uint32)
-    (_fix_first_ext if is_ext(table) else _fix_first_base)(table.reshape(-1), rr, out.reshape(-1))
+    _fold(table, rr, out, False)
     return out
 
 
@@ -128,7 +165,28 @@ def fix_last_variable(table: np.ndarray, r, out: np.ndarray | None = None) -> np
     rr = _ext_tuple(r)
     if out is None:
         out = np.empty((1 << (n - 1), 4), dtype=np.uint32)
-    (_fix_last_ext if is_ext(table) else _fix_last_base)(table.reshape(-1), rr, out.reshape(-1))
+    _fold(table, rr, out, True)
+    return out
+
+
+def fix_first_two_variables(table: np.ndarray, r0, r1, out: np.ndarray | None = None) -> np.ndarray:
+    """Bind x_0 = r0 and x_1 = r1 of a BASE table in one pass: (2^(n-2), 4) ext.
+
+    Cheaper than two single folds (16 base products per output, no intermediate ext table): what the
+    sumcheck prover does after a round computed on base values.
+    """
+    n = num_vars_of(table)
+    if n < 2 or is_ext(table):
+        raise ValueError("fix_first_two_variables takes a base table of at least 2 variables")
+    w = eq_table(np.stack([_ext_array(r0), _ext_array(r1)])).reshape(-1)
+    if out is None:
+        out = np.empty((1 << (n - 2), 4), dtype=np.uint32)
+    o = out.reshape(-1)
+    m = o.size // 4
+    if run_serially(m):
+        _fold_two_base_range(table, w, o, 0, m)
+    else:
+        _fold_two_base_par(table, w, o, num_chunks(m))
     return out
 
 
@@ -162,8 +220,12 @@ def evaluate(table: np.ndarray, point) -> np.ndarray:
     low = eq_table(pt[:nl])
     high = eq_table(pt[nl:])
     partial = np.empty(high.size, dtype=np.uint32)
-    (_eval_split_ext if is_ext(table) else _eval_split_base)(table.reshape(-1), low.reshape(-1), high.reshape(-1),
-                                                             partial)
+    t, lo, hi = table.reshape(-1), low.reshape(-1), high.reshape(-1)
+    m = hi.size // 4
+    if run_serially(table.shape[0]):
+        _eval_split_range(t, lo, hi, partial, is_ext(table), 0, m)
+    else:
+        _eval_split_par(t, lo, hi, partial, is_ext(table), min(m, num_chunks(table.shape[0])))
     return np.array(k_ext_sum(partial), dtype=np.uint32)
 
 
@@ -203,6 +265,10 @@ def _ext_tuple(r):
     if a.shape[0] != 4:
         raise ValueError(f"a challenge is a (4,) ext element or a base scalar, got {a.shape}")
     return (a[0], a[1], a[2], a[3])
+
+
+def _ext_array(r) -> np.ndarray:
+    return np.array(_ext_tuple(r), dtype=np.uint32)
 
 
 def _as_ext_table(table: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ when a term also has ext factors); from round 1 on every table is ext (kb = 0). 
 tables and terms have runtime bounds, so this kernel does not vectorize: the common shapes have
 their own kernels (product_kernels.py).
 
-Points: with `with_one` False the kernels evaluate t = 0, 2, 3, ..., npts (what a proof sends);
+Points: with `with_one` False the kernel evaluates t = 0, 2, 3, ..., npts (what a proof sends);
 with it True t = 0, 1, ..., npts - 1 (used for honest sums).
 """
 
@@ -26,11 +26,9 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, add, mul, sub
 from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
-from deepprove_cli.poly.flat import ld, st
+from deepprove_cli.poly.flat import ld, num_chunks, run_serially, st
 
 _P64 = np.uint64(P)
-MIN_CHUNK = 1 << 11  # pairs per parallel work item (at least)
-MAX_CHUNKS = 256
 
 
 @njit(cache=True)
@@ -99,29 +97,77 @@ def _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc):
                 acc[o] += pb
 
 
-def num_chunks(pairs: int) -> int:
-    return max(1, min(MAX_CHUNKS, pairs // MIN_CHUNK))
+@njit(cache=True)
+def _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, lo, hi, partial, c):
+    """Row c of `partial`: the sums over pairs [lo, hi) of tables of size 2 * half."""
+    K = tptr.shape[0] - 1
+    size = 2 * half
+    w = tmax + 1
+    vb = np.empty(kb * w, dtype=np.uint32)
+    ve = np.empty(ke * w * 4, dtype=np.uint32)
+    acc = np.zeros(K * npts * 4, dtype=np.uint64)
+    for i in range(lo, hi):
+        for j in range(kb):
+            _line_base(bs[j * size + 2 * i], bs[j * size + 2 * i + 1], vb, j * w, tmax)
+        for j in range(ke):
+            _line_ext(ld(es, j * size + 2 * i), ld(es, j * size + 2 * i + 1), ve, j * w, tmax)
+        _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc)
+    for q in range(K * npts * 4):
+        partial[c, q] = acc[q] % _P64
 
 
 @njit(cache=True, parallel=True)
-def round_eval(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, nchunks):
-    """Per-chunk sums (nchunks, K * npts * 4) of one round over tables of size 2 * half (no fold)."""
-    K = tptr.shape[0] - 1
-    size = 2 * half
-    partial = np.zeros((nchunks, K * npts * 4), dtype=np.uint64)
+def _round_par(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, partial):
+    nchunks = partial.shape[0]
     for c in prange(nchunks):
-        lo = c * half // nchunks
-        hi = (c + 1) * half // nchunks
-        w = tmax + 1
-        vb = np.empty(kb * w, dtype=np.uint32)
-        ve = np.empty(ke * w * 4, dtype=np.uint32)
-        acc = np.zeros(K * npts * 4, dtype=np.uint64)
-        for i in range(lo, hi):
-            for j in range(kb):
-                _line_base(bs[j * size + 2 * i], bs[j * size + 2 * i + 1], vb, j * w, tmax)
-            for j in range(ke):
-                _line_ext(ld(es, j * size + 2 * i), ld(es, j * size + 2 * i + 1), ve, j * w, tmax)
-            _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc)
-        for q in range(K * npts * 4):
-            partial[c, q] = acc[q] % _P64
+        _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, c * half // nchunks,
+                     (c + 1) * half // nchunks, partial, c)
+
+
+def round_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, npts: int, with_one: bool) -> np.ndarray:
+    """Per-chunk sums (nchunks, K * npts * 4) of one round over tables of size 2 * half."""
+    K = tptr.shape[0] - 1
+    tmax = npts - 1 if with_one else npts
+    rows = 1 if run_serially(half) else num_chunks(half)
+    partial = np.zeros((rows, K * npts * 4), dtype=np.uint64)
+    if rows == 1:
+        _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, 0, half, partial, 0)
+    else:
+        _round_par(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, partial)
     return partial
+
+
+@njit(cache=True)
+def round_values(partial, coeffs, npts, width):
+    """The round's values g(t_p) = sum_k coeffs[k] S_k(t_p) from per-chunk sums: `partial` is
+    (rows, K * npts * width) uint64 (entries < p), laid out [term k][point p][coefficient], width 4
+    for ext sums and 1 for base sums; coeffs is (K, 4). One call per round keeps the per-round
+    Python work small (the sumchecks of a model proof are many and mostly small)."""
+    K = coeffs.shape[0]
+    out = np.zeros((npts, 4), dtype=np.uint32)
+    for k in range(K):
+        c = (coeffs[k, 0], coeffs[k, 1], coeffs[k, 2], coeffs[k, 3])
+        for p in range(npts):
+            o = (k * npts + p) * width
+            s = np.zeros(4, dtype=np.uint64)
+            for q in range(partial.shape[0]):
+                for j in range(width):
+                    s[j] += partial[q, o + j]
+            if width == 4:
+                v = ext_mul((np.uint32(s[0] % _P64), np.uint32(s[1] % _P64), np.uint32(s[2] % _P64),
+                             np.uint32(s[3] % _P64)), c)
+            else:
+                v = ext_mul_base(c, np.uint32(s[0] % _P64))
+            out[p, 0], out[p, 1], out[p, 2], out[p, 3] = ext_add((out[p, 0], out[p, 1], out[p, 2], out[p, 3]), v)
+    return out
+
+
+@njit(cache=True)
+def scaled_powers(r, count, c):
+    """(count, 4): c, c r, c r^2, ... (ext r and c as 4-tuples)."""
+    out = np.empty((count, 4), dtype=np.uint32)
+    v = c
+    for m in range(count):
+        out[m, 0], out[m, 1], out[m, 2], out[m, 3] = v
+        v = ext_mul(v, r)
+    return out

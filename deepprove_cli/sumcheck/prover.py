@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepprove_cli.poly.multilinear import fix_first_variable, is_ext
-from deepprove_cli.sumcheck import kernels as K
-from deepprove_cli.sumcheck import product_kernels as PK
+from deepprove_cli.poly.multilinear import fix_first_two_variables, fix_first_variable, is_ext
+from deepprove_cli.field.babybear import P
+from deepprove_cli.sumcheck.kernels import round_sums, round_values, scaled_powers
+from deepprove_cli.sumcheck.product_kernels import product_sums, small_value_sums
 from deepprove_cli.sumcheck.problem import (SumcheckProblem, batch_coefficients, combine, eadd, emul, escale,
                                             final_value, to_ext)
 from deepprove_cli.sumcheck.proof import (LABEL_ALPHA, LABEL_BATCH, LABEL_CHALLENGE, LABEL_CLAIM, LABEL_ROUND,
@@ -45,8 +46,10 @@ def _fits_product_kernels(problem: SumcheckProblem, degree: int) -> bool:
 class _Instance:
     """One problem being proven: its tables (in kernel order), remapped terms and fold buffers."""
 
-    def __init__(self, problem: SumcheckProblem, degree: int):
+    def __init__(self, problem: SumcheckProblem, degree: int, scale=None):
         self.problem = problem
+        scale = to_ext(1) if scale is None else scale
+        self.coeffs = np.stack([emul(scale, t.coeff) for t in problem.terms])  # (K, 4): what the round sums get
         self.n = problem.num_vars
         self.fast = _fits_product_kernels(problem, degree)
         if self.fast:
@@ -66,52 +69,63 @@ class _Instance:
         self.size = 1 << self.n
         self.buffers = None
         self.ping = 0
+        self.r0 = None  # the first challenge while a base product defers binding x_0 (small-value round 1)
         self.evals = None
         if self.n == 0:
             self.evals = np.stack([_lift(t[0]) for t in problem.tables])
 
-    def _fold(self, r) -> None:
-        k, half = len(self.tabs), self.size // 2
+    def _bind(self, rs) -> None:
+        """Bind the next len(rs) variables: one, or two at once for base tables after a small-value round."""
+        k, new = len(self.tabs), self.size >> len(rs)
         if self.buffers is None:
-            self.buffers = [np.empty(k * half * 4, dtype=np.uint32),
-                            np.empty(k * max(1, half // 2) * 4, dtype=np.uint32)]
-        flat = self.buffers[self.ping][:k * half * 4]
+            self.buffers = [np.empty(k * new * 4, dtype=np.uint32), np.empty(k * max(1, new // 2) * 4, dtype=np.uint32)]
+        flat = self.buffers[self.ping][:k * new * 4]
         self.ping ^= 1
-        views = [flat[j * half * 4:(j + 1) * half * 4].reshape(half, 4) for j in range(k)]
+        views = [flat[j * new * 4:(j + 1) * new * 4].reshape(new, 4) for j in range(k)]
         for t, v in zip(self.tabs, views):
-            fix_first_variable(t, r, out=v)
-        self.tabs, self.stack, self.size = views, flat, half
+            if len(rs) == 2:
+                fix_first_two_variables(t, rs[0], rs[1], out=v)
+            else:
+                fix_first_variable(t, rs[0], out=v)
+        self.tabs, self.stack, self.size = views, flat, new
 
-    def sums(self, r_prev, npts: int, with_one: bool = False) -> np.ndarray:
-        """This round's (K, npts, 4) sums per term, after binding the previous variable to r_prev."""
+    def round_poly(self, r_prev, npts: int) -> np.ndarray:
+        """This round's values (npts, 4) at t = 0, 2, .., npts, after binding the previous variable to r_prev."""
+        small = self.fast and not is_ext(self.tabs[0])
         if r_prev is not None:
-            self._fold(r_prev)
-        half = self.size // 2
+            if small and self.r0 is None:  # round 1 on base values: x_0 stays unbound until round 2
+                self.r0 = r_prev
+                k = len(self.tabs)
+                partial = small_value_sums([t.reshape(-1) for t in self.tabs])
+                return round_values(partial, scaled_powers(_tuple(r_prev), k + 1, _tuple(self.coeffs[0])), npts, 1)
+            self._bind([self.r0, r_prev] if small else [r_prev])
+        return round_values(self._sums(npts, False), self.coeffs, npts, 4)
+
+    def _sums(self, npts: int, with_one: bool) -> np.ndarray:
+        """Per-chunk sums of the current round (kernels.round_values layout, width 4)."""
         if self.fast and not with_one:
-            flat = [t.reshape(-1) for t in self.tabs]
-            if is_ext(self.tabs[0]):
-                fn = PK.prod2_ext if len(flat) == 2 else PK.prod3_ext
-            else:
-                fn = PK.prod2_base if len(flat) == 2 else PK.prod3_base
-            partial = fn(*flat, half, K.num_chunks(half))
+            return product_sums([t.reshape(-1) for t in self.tabs], is_ext(self.tabs[0]))
+        if self.stack is None:
+            base = [t for t in self.tabs if not is_ext(t)]
+            bs, es, kb = _flat_stack(base), _flat_stack([t for t in self.tabs if is_ext(t)]), len(base)
         else:
-            if self.stack is None:
-                base = [t for t in self.tabs if not is_ext(t)]
-                bs, es, kb = _flat_stack(base), _flat_stack([t for t in self.tabs if is_ext(t)]), len(base)
-            else:
-                bs, es, kb = _EMPTY, self.stack, 0
-            partial = K.round_eval(bs, es, kb, len(self.tabs) - kb, half, self.tptr, self.tidx, npts, with_one,
-                                   npts - 1 if with_one else npts, K.num_chunks(half))
-        s = partial.sum(axis=0, dtype=np.uint64) % np.uint64(K.P)
-        return s.astype(np.uint32).reshape(-1, npts, 4)
+            bs, es, kb = _EMPTY, self.stack, 0
+        return round_sums(bs, es, kb, len(self.tabs) - kb, self.size // 2, self.tptr, self.tidx, npts, with_one)
 
     def finish(self, r) -> np.ndarray:
         """Bind the last variable: T_j(point) for every table, in the problem's table order."""
+        if self.r0 is not None and not is_ext(self.tabs[0]):  # two variables, the first still unbound
+            vals = [fix_first_two_variables(t, self.r0, r)[0] for t in self.tabs]
+        else:
+            vals = [fix_first_variable(t, r)[0] for t in self.tabs]
         self.evals = np.empty((len(self.tabs), 4), dtype=np.uint32)
-        for j, t in zip(self.order, self.tabs):
-            self.evals[j] = fix_first_variable(t, r)[0]
+        self.evals[self.order] = np.stack(vals)
         self.tabs, self.stack, self.buffers = [], None, None
         return self.evals
+
+
+def _tuple(r):
+    return (np.uint32(r[0]), np.uint32(r[1]), np.uint32(r[2]), np.uint32(r[3]))
 
 
 def _lift(v) -> np.ndarray:
@@ -123,35 +137,27 @@ def claimed_sum(problem: SumcheckProblem) -> np.ndarray:
     inst = _Instance(problem, problem.degree)
     if problem.num_vars == 0:
         return final_value(problem.terms, inst.evals)
-    s = inst.sums(None, 2, with_one=True)
-    acc = np.zeros(4, dtype=np.uint32)
-    for k, t in enumerate(problem.terms):
-        acc = eadd(acc, emul(t.coeff, eadd(s[k, 0], s[k, 1])))
-    return acc
+    g = round_values(inst._sums(2, True), inst.coeffs, 2, 4)  # g(0), g(1)
+    return eadd(g[0], g[1])
 
 
-def _run(instances, coeffs, finals, n, degree, claim, transcript):
+def _run(instances, finals, n, degree, claim, transcript):
     """The rounds of a (possibly batched) sumcheck: returns (proof, point)."""
     transcript.absorb_ext(LABEL_CLAIM, to_ext(claim).reshape(1, 4))
-    term_coeffs = [[emul(c, t.coeff) for t in inst.problem.terms] for inst, c in zip(instances, coeffs)]
     rounds = np.zeros((n, degree, 4), dtype=np.uint32)
     point = np.zeros((n, 4), dtype=np.uint32)
     r_prev = None
     for j in range(n):
-        g = [np.zeros(4, dtype=np.uint32) for _ in range(degree)]
-        for inst, tc, f in zip(instances, term_coeffs, finals):
+        g = np.zeros((degree, 4), dtype=np.uint64)
+        for inst, f in zip(instances, finals):
             if j < inst.n:
-                s = inst.sums(r_prev, degree)
-                for p in range(degree):
-                    g[p] = eadd(g[p], combine(tc, s[:, p]))
+                g += inst.round_poly(r_prev, degree)
             else:
                 if inst.evals is None:
                     inst.finish(r_prev)
                 # a finished instance is constant in x_j..x_{n-1}: 2^(n-j-1) copies of its final value
-                c = escale(emul(f, final_value(inst.problem.terms, inst.evals)), pow(2, n - j - 1, K.P))
-                for p in range(degree):
-                    g[p] = eadd(g[p], c)
-        rounds[j] = np.stack(g)
+                g += escale(emul(f, final_value(inst.problem.terms, inst.evals)), pow(2, n - j - 1, P))
+        rounds[j] = g % np.uint64(P)
         transcript.absorb_ext(LABEL_ROUND, rounds[j])
         r_prev = np.asarray(transcript.challenge_ext(LABEL_CHALLENGE), dtype=np.uint32).reshape(4)
         point[j] = r_prev
@@ -167,7 +173,7 @@ def prove(problem: SumcheckProblem, claim, transcript) -> tuple[SumcheckProof, n
     The claim is not checked here: a wrong one yields a proof that fails verification.
     """
     inst = _Instance(problem, problem.degree)
-    proof, point = _run([inst], [to_ext(1)], [to_ext(1)], problem.num_vars, problem.degree, claim, transcript)
+    proof, point = _run([inst], [to_ext(1)], problem.num_vars, problem.degree, claim, transcript)
     return proof, point, inst.evals
 
 
@@ -187,7 +193,6 @@ def prove_batch(problems: list[SumcheckProblem], claims, transcript) -> tuple[Su
     nv = [p.num_vars for p in problems]
     claim_coeffs, final_coeffs = batch_coefficients(alpha, nv)
     degree = max(p.degree for p in problems)
-    instances = [_Instance(p, degree) for p in problems]
-    scale = [escale(f, pow(2, max(nv) - p.num_vars, K.P)) for f, p in zip(final_coeffs, problems)]
-    proof, point = _run(instances, scale, final_coeffs, max(nv), degree, combine(claim_coeffs, cl), transcript)
+    instances = [_Instance(p, degree, escale(f, pow(2, max(nv) - p.num_vars, P))) for f, p in zip(final_coeffs, problems)]
+    proof, point = _run(instances, final_coeffs, max(nv), degree, combine(claim_coeffs, cl), transcript)
     return proof, point, [inst.evals for inst in instances]

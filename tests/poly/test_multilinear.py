@@ -3,8 +3,8 @@ import pytest
 
 from deepprove_cli.field.reference import P
 from deepprove_cli.poly import reference as ref
-from deepprove_cli.poly.multilinear import (evaluate, fix_first_variable, fix_first_variables, fix_last_variable,
-                                            fix_last_variables, num_vars_of, weighted_product_sum)
+from deepprove_cli.poly.multilinear import (evaluate, fix_first_two_variables, fix_first_variable, fix_first_variables,
+                                            fix_last_variable, fix_last_variables, num_vars_of, weighted_product_sum)
 
 
 def _rows(a):
@@ -29,6 +29,19 @@ def test_fix_first_and_last_match_reference(rng, n, ext):
     rr = tuple(int(v) for v in r)
     assert _rows(fix_first_variable(t, r)) == ref.fix_first_variable(_rows(t), rr)
     assert _rows(fix_last_variable(t, r)) == ref.fix_last_variable(_rows(t), rr)
+
+
+@pytest.mark.parametrize("n", [2, 3, 6])
+def test_fix_first_two_variables_matches_reference(rng, n):
+    t = _table(rng, n, False)
+    r0, r1 = _pt(rng, 2)
+    want = ref.fix_first_variable(ref.fix_first_variable(_rows(t), tuple(int(v) for v in r0)),
+                                  tuple(int(v) for v in r1))
+    assert _rows(fix_first_two_variables(t, r0, r1)) == want
+    with pytest.raises(ValueError):
+        fix_first_two_variables(_table(rng, 1, False), r0, r1)
+    with pytest.raises(ValueError):
+        fix_first_two_variables(_table(rng, 3, True), r0, r1)
 
 
 def test_fix_edge_values(rng):
@@ -86,3 +99,23 @@ def test_num_vars_rejects_bad_tables():
             num_vars_of(bad)
     with pytest.raises(ValueError):
         fix_first_variable(np.zeros(1, np.uint32), np.uint32(1))
+
+
+def test_parallel_paths_match_serial(rng, monkeypatch):
+    """Force the chunked parallel wrappers on small inputs: same results as the serial bodies."""
+    from deepprove_cli.poly import flat
+    from deepprove_cli.poly.eq import eq_table
+
+    n = 7
+    tb, te, pt = _table(rng, n, False), _table(rng, n, True), _pt(rng, n)
+    r = _pt(rng, 1)[0]
+    serial = [fix_first_variable(tb, r), fix_first_variable(te, r), fix_last_variable(tb, r),
+              fix_last_variable(te, r), evaluate(tb, pt), evaluate(te, pt), eq_table(pt), eq_table(pt[:, 0].copy()),
+              fix_first_two_variables(tb, pt[0], pt[1])]
+    monkeypatch.setattr(flat, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(flat, "CHUNK_MIN", 4)
+    par = [fix_first_variable(tb, r), fix_first_variable(te, r), fix_last_variable(tb, r),
+           fix_last_variable(te, r), evaluate(tb, pt), evaluate(te, pt), eq_table(pt), eq_table(pt[:, 0].copy()),
+           fix_first_two_variables(tb, pt[0], pt[1])]
+    for a, b in zip(serial, par):
+        assert np.array_equal(a, b)

@@ -82,8 +82,7 @@ def test_larger_fast_path_matches_generic(rng):
     fast = prover.prove(prob, claim, transcript())
     inst = prover._Instance(prob, 3)
     inst.fast = False
-    slow_proof, slow_point = prover._run([inst], [np.array([1, 0, 0, 0], np.uint32)],
-                                         [np.array([1, 0, 0, 0], np.uint32)], 14, 3, claim, transcript())
+    slow_proof, slow_point = prover._run([inst], [np.array([1, 0, 0, 0], np.uint32)], 14, 3, claim, transcript())
     assert np.array_equal(fast[0].round_evals, slow_proof.round_evals)
     assert np.array_equal(fast[2], inst.evals)
 
@@ -96,3 +95,14 @@ def test_prover_and_verifier_leave_the_same_transcript_state(rng):
         proof, _, _ = prover.prove_batch(probs, claims, tp)
         verifier.verify_batch(claims, [p.num_vars for p in probs], max(p.degree for p in probs), proof, tv)
         assert np.array_equal(tp.challenge_ext("next"), tv.challenge_ext("next"))
+
+
+@pytest.mark.parametrize("kinds,terms", [("bb", None), ("eee", None), ("bbb", None), ("ee", None),
+                                         ("bebe", [(3, [0, 1, 2]), (1, [3, 3])])])
+def test_parallel_paths(rng, monkeypatch, kinds, terms):
+    """Force the chunked parallel kernels on small inputs: still the reference's bytes."""
+    from deepprove_cli.poly import flat
+
+    monkeypatch.setattr(flat, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(flat, "CHUNK_MIN", 2)
+    _prove_and_check(problem(rng, 5, kinds, terms))
