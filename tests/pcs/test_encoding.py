@@ -108,3 +108,25 @@ def test_window_fold_and_add(rng):
     want = [R.ext_add(a, b) for a, b in zip(_tuples(acc), combined)]
     K.k_add_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, acc.reshape(-1))
     assert _tuples(acc) == want
+
+
+@pytest.mark.parametrize("k,lw", [(1, 3), (3, 2)])
+def test_window_kernels_cross_blocks(rng, k, lw):
+    """Several combination blocks: the first fold from windows equals combine-then-fold."""
+    L = 13
+    cw = _rand(rng, (k, 1 << L))
+    win = E.to_windows(cw, lw)
+    sel = np.arange(k, dtype=np.int64)[::-1].copy()
+    coeffs = _rand(rng, (k, 4))
+    combined = np.zeros((1 << L, 4), dtype=np.uint64)
+    for j, kk in enumerate(sel):
+        combined = (combined + cw[kk].astype(np.uint64)[:, None] * coeffs[j].astype(np.uint64)[None, :]) % P
+    combined = combined.astype(np.uint32)
+    s = _rand(rng, 4)
+    tw = E.fold_twiddles(L)
+    out = np.empty((1 << (L - 1), 4), dtype=np.uint32)
+    K.k_fold_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, E._tuple(s), tw, out.reshape(-1))
+    assert np.array_equal(out, E.fold(combined, s, tw))
+    acc = np.zeros((1 << L, 4), dtype=np.uint32)
+    K.k_add_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, acc.reshape(-1))
+    assert np.array_equal(acc, combined)

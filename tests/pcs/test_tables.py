@@ -61,3 +61,26 @@ def test_product_sums(rng, base):
     b = _rand(rng, 1 << 13) if base else _rand(rng, (1 << 13, 4))
     bl = b.tolist() if base else _tup(b)
     assert tuple(map(_one, T.product_sums(w, b))) == R.product_sums(_tup(w), bl)
+
+
+def test_blocked_combinations_cross_blocks(rng):
+    """Sizes spanning several combination blocks and reduction chunks, against numpy arithmetic."""
+    size = 1 << 14
+    stack = _rand(rng, (3, size))
+    sel = np.array([2, 0], dtype=np.int64)
+    coeffs = _rand(rng, (2, 4))
+    combo = np.zeros((size, 4), dtype=np.uint64)
+    for j, k in enumerate(sel):
+        combo = (combo + stack[k].astype(np.uint64)[:, None] * coeffs[j].astype(np.uint64)[None, :]) % P
+    combo = combo.astype(np.uint32)
+    e = _rand(rng, (size // 2, 4))
+    got = T.gruen_stack(stack, sel, coeffs, e)
+    want = T.gruen_ext(combo, e)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))
+    s = _rand(rng, 4)
+    from deepprove_cli.poly.multilinear import fix_first_variable
+    assert np.array_equal(T.fold_stack(stack, sel, coeffs, s), fix_first_variable(combo, s))
+    g = _rand(rng, (size, 4))
+    want_g = ((g.astype(np.uint64) + combo) % P).astype(np.uint32)
+    T.add_stack(g, stack, sel, coeffs)
+    assert np.array_equal(g, want_g)
