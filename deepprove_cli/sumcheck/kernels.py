@@ -65,36 +65,51 @@ def _line_ext(a, b, out, off, tmax):
 
 
 @njit(cache=True)
+def term_product(vb, ve, kb, tptr, tidx, k, t, w):
+    """prod_{f in term k} T_f(t) from the line values vb / ve (stride w), as an ext tuple: base factors
+    multiply in the base field, then one ext-by-base product if the term also has ext factors."""
+    hb = False
+    he = False
+    pb = np.uint32(1)
+    pe = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+    for q in range(tptr[k], tptr[k + 1]):
+        f = tidx[q]
+        if f < kb:
+            v = vb[f * w + t]
+            pb = mul(pb, v) if hb else v
+            hb = True
+        else:
+            e = ld(ve, (f - kb) * w + t)
+            pe = ext_mul(pe, e) if he else e
+            he = True
+    if not he:
+        return (pb, np.uint32(0), np.uint32(0), np.uint32(0))
+    if hb:
+        pe = ext_mul_base(pe, pb)
+    return pe
+
+
+@njit(cache=True)
+def pair_lines(bs, es, kb, ke, size, i, vb, ve, tmax):
+    """Every table on the line through its entries 2i, 2i + 1, at t = 0..tmax, into vb / ve."""
+    w = tmax + 1
+    for j in range(kb):
+        _line_base(bs[j * size + 2 * i], bs[j * size + 2 * i + 1], vb, j * w, tmax)
+    for j in range(ke):
+        _line_ext(ld(es, j * size + 2 * i), ld(es, j * size + 2 * i + 1), ve, j * w, tmax)
+
+
+@njit(cache=True)
 def _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc):
     """acc[k, p] += prod_{f in term k} T_f(t_p) from the line values vb / ve (stride tmax + 1)."""
-    w = tmax + 1
     for k in range(tptr.shape[0] - 1):
         for p in range(npts):
-            t = point_of(p, with_one)
-            hb = False
-            he = False
-            pb = np.uint32(1)
-            pe = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
-            for q in range(tptr[k], tptr[k + 1]):
-                f = tidx[q]
-                if f < kb:
-                    v = vb[f * w + t]
-                    pb = mul(pb, v) if hb else v
-                    hb = True
-                else:
-                    e = ld(ve, (f - kb) * w + t)
-                    pe = ext_mul(pe, e) if he else e
-                    he = True
+            v = term_product(vb, ve, kb, tptr, tidx, k, point_of(p, with_one), tmax + 1)
             o = (k * npts + p) * 4
-            if he:
-                if hb:
-                    pe = ext_mul_base(pe, pb)
-                acc[o] += pe[0]
-                acc[o + 1] += pe[1]
-                acc[o + 2] += pe[2]
-                acc[o + 3] += pe[3]
-            else:
-                acc[o] += pb
+            acc[o] += v[0]
+            acc[o + 1] += v[1]
+            acc[o + 2] += v[2]
+            acc[o + 3] += v[3]
 
 
 @njit(cache=True)
@@ -107,10 +122,7 @@ def _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, lo, hi,
     ve = np.empty(ke * w * 4, dtype=np.uint32)
     acc = np.zeros(K * npts * 4, dtype=np.uint64)
     for i in range(lo, hi):
-        for j in range(kb):
-            _line_base(bs[j * size + 2 * i], bs[j * size + 2 * i + 1], vb, j * w, tmax)
-        for j in range(ke):
-            _line_ext(ld(es, j * size + 2 * i), ld(es, j * size + 2 * i + 1), ve, j * w, tmax)
+        pair_lines(bs, es, kb, ke, size, i, vb, ve, tmax)
         _accumulate(vb, ve, kb, tptr, tidx, npts, with_one, tmax, acc)
     for q in range(K * npts * 4):
         partial[c, q] = acc[q] % _P64

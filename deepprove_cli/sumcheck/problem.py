@@ -20,7 +20,7 @@ import numpy as np
 
 from deepprove_cli.errors import ProofInvalid
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_mul, ext_mul_base
+from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_mul, ext_mul_base, ext_sub
 
 
 def to_ext(v) -> np.ndarray:
@@ -41,6 +41,10 @@ def emul(a, b) -> np.ndarray:
 
 def eadd(a, b) -> np.ndarray:
     return np.array(ext_add(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+
+
+def esub(a, b) -> np.ndarray:
+    return np.array(ext_sub(as_tuple(a), as_tuple(b)), dtype=np.uint32)
 
 
 def escale(a, s: int) -> np.ndarray:
@@ -89,6 +93,14 @@ def final_value(terms, evals) -> np.ndarray:
             v = emul(v, ev[f])
         acc = eadd(acc, v)
     return acc
+
+
+def eq_final_value(r, point, terms, evals) -> np.ndarray:
+    """eq(r, point) * sum_k c_k prod evals: the final value of a sum_x eq(r, x) G(x) claim
+    (eq_prover.py); the verifier computes eq itself in O(n)."""
+    from deepprove_cli.poly.eq import eq_eval
+
+    return emul(eq_eval(r, point), final_value(terms, evals))
 
 
 def check_final(expected, value, what: str = "sumcheck") -> None:
