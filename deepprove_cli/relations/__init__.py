@@ -1,0 +1,13 @@
+"""Proof gadgets ("relations") for the nodes of the quantized model's integer program.
+
+Each relation reduces claims on its OUTPUT tensors (evaluations of their multilinear extensions at
+points) to claims on its INPUT tensors and on committed advice, with a prover and a verifier that
+replay the same transcript calls. Relations commit and open nothing: the orchestration checks the
+claims they leave (openings, other relations, lookups).
+
+layout      tensors as multilinear tables (padding, variables per dimension, points per dimension)
+claims      TensorClaim, ClaimSet, reduce_claims (many claims on one tensor -> one)
+proof       the wire format and transcript discipline every relation shares
+
+Importing this package compiles nothing; import the submodule you need.
+"""
