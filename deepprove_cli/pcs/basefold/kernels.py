@@ -203,6 +203,25 @@ def _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb):
 
 
 @njit(cache=True)
+def _window_block(m, k_polys, width, coeffs, sel, w_lo, w_hi):
+    """(w_lo, positions, combined values) of windows [w_lo, w_hi)."""
+    n = (w_hi - w_lo) * width
+    acc = np.empty(4 * n, dtype=np.uint64)
+    comb = np.empty(4 * n, dtype=np.uint32)
+    _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb)
+    return w_lo, n, comb
+
+
+@njit(cache=True)
+def _row_block(stack, size, coeffs, sel, lo, hi):
+    """The combination of the stack's rows over entries [lo, hi)."""
+    acc = np.empty(4 * (hi - lo), dtype=np.uint64)
+    comb = np.empty(4 * (hi - lo), dtype=np.uint32)
+    _combine_rows(stack, size, coeffs, sel, lo, hi, acc, comb)
+    return comb
+
+
+@njit(cache=True)
 def _combine_rows(stack, size, coeffs, sel, lo, hi, acc, comb):
     """comb (flat ext) = sum_j coeffs[j] stack[sel[j], lo:hi] (rows of `size` entries)."""
     n = hi - lo
@@ -219,12 +238,7 @@ def k_fold_windows(m, k_polys, width, coeffs, sel, s, tw, out):
     nwin = m.size // (k_polys * width)
     per = max(1, BLOCK // width)
     for b in prange((nwin + per - 1) // per):
-        w_lo = b * per
-        w_hi = min(nwin, w_lo + per)
-        n = (w_hi - w_lo) * width
-        acc = np.empty(4 * n, dtype=np.uint64)
-        comb = np.empty(4 * n, dtype=np.uint32)
-        _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb)
+        w_lo, n, comb = _window_block(m, k_polys, width, coeffs, sel, b * per, min(nwin, b * per + per))
         i0 = w_lo * width // 2
         dst = out[4 * i0:4 * (i0 + n // 2)]
         tws = tw[i0:i0 + n // 2]
@@ -238,13 +252,8 @@ def k_add_windows(m, k_polys, width, coeffs, sel, cw):
     nwin = m.size // (k_polys * width)
     per = max(1, BLOCK // width)
     for b in prange((nwin + per - 1) // per):
-        w_lo = b * per
-        w_hi = min(nwin, w_lo + per)
-        n = (w_hi - w_lo) * width
-        acc = np.empty(4 * n, dtype=np.uint64)
-        comb = np.empty(4 * n, dtype=np.uint32)
-        _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb)
-        dst = cw[4 * w_lo * width:4 * w_hi * width]
+        w_lo, n, comb = _window_block(m, k_polys, width, coeffs, sel, b * per, min(nwin, b * per + per))
+        dst = cw[4 * w_lo * width:4 * (w_lo * width + n)]
         for x in range(n):
             st(dst, x, ext_add(ld(dst, x), ld(comb, x)))
 
@@ -316,9 +325,7 @@ def k_fold_stack(stack, size, coeffs, sel, s, out):
     for b in prange(nblocks):
         lo = b * BLOCK
         hi = min(size, lo + BLOCK)
-        acc = np.empty(4 * (hi - lo), dtype=np.uint64)
-        comb = np.empty(4 * (hi - lo), dtype=np.uint32)
-        _combine_rows(stack, size, coeffs, sel, lo, hi, acc, comb)
+        comb = _row_block(stack, size, coeffs, sel, lo, hi)
         dst = out[2 * lo:2 * hi]
         for i in range((hi - lo) // 2):
             a = ld(comb, 2 * i)
@@ -332,9 +339,7 @@ def k_add_stack(stack, size, coeffs, sel, g):
     for b in prange(nblocks):
         lo = b * BLOCK
         hi = min(size, lo + BLOCK)
-        acc = np.empty(4 * (hi - lo), dtype=np.uint64)
-        comb = np.empty(4 * (hi - lo), dtype=np.uint32)
-        _combine_rows(stack, size, coeffs, sel, lo, hi, acc, comb)
+        comb = _row_block(stack, size, coeffs, sel, lo, hi)
         dst = g[4 * lo:4 * hi]
         for x in range(hi - lo):
             st(dst, x, ext_add(ld(dst, x), ld(comb, x)))
