@@ -1,0 +1,1 @@
+"""Models: GGUF import, architecture configs, the .dpm artifact, tokenizers and the float reference."""
