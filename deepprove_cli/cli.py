@@ -13,6 +13,7 @@ from deepprove_cli.errors import EXIT_USAGE, DpError
 # name -> (module, attribute, one-line help). Only commands that exist are listed here.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("deepprove_cli.commands.bench", "bench", "Run benchmark suites (kernels, ...); --json for CI."),
+    "import": ("deepprove_cli.commands.import_", "import_cmd", "Import a GGUF model (gpt2, llama, gemma3) to .dpm."),
 }
 
 
