@@ -1,7 +1,6 @@
 """Honest openings verify: single and batched polynomials, one and several points, mixed sizes
 (0 and 1 variables included), unclaimed polynomials, every rate and arity."""
 
-import numpy as np
 import pytest
 
 from deepprove_cli.pcs.basefold.params import PcsParams
