@@ -7,8 +7,8 @@ FRI formula with an explicit division. Base entries are ints, extension entries 
 
 from __future__ import annotations
 
-from deepprove_cli.field.reference import (P, bit_reverse_index, ext_add, ext_inv, ext_mul, ext_mul_base, ext_sub,
-                                           inv, root_of_unity)
+from deepprove_cli.field.reference import (P, bit_reverse_index, ext_add, ext_mul, ext_mul_base, ext_sub, inv,
+                                           root_of_unity)
 from deepprove_cli.poly.reference import ZERO, as_ext, eq_at
 
 ONE = (1, 0, 0, 0)
@@ -125,7 +125,3 @@ def quadratic_at(h0, h1, h2, x):
 def eq1(z, s):
     """eq(z, s) for one coordinate."""
     return eq_at([z], [s])
-
-
-__all__ = ["moebius", "domain_point", "univariate", "encode", "fold", "combine", "monomial_eval", "gruen_sums",
-           "product_sums", "quadratic_at", "eq1", "ext_inv"]
