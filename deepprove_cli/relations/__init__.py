@@ -8,6 +8,9 @@ claims they leave (openings, other relations, lookups).
 layout      tensors as multilinear tables (padding, variables per dimension, points per dimension)
 claims      TensorClaim, ClaimSet, reduce_claims (many claims on one tensor -> one)
 proof       the wire format and transcript discipline every relation shares
+public      public tensors the verifier evaluates itself (dense, ones, band masks, one-hot rows)
+fold        prover kernels binding an operand's indices with eq weights (the bulk of Einsum work)
+einsum      Y = einsum(spec, A, B): batch / free / contracted letters, public operands
 
 Importing this package compiles nothing; import the submodule you need.
 """

