@@ -14,6 +14,21 @@ from deepprove_cli.transcript import Transcript
 SMALL = PcsParams(rate_bits=1, arity_bits=2, num_queries=12, grinding_bits=2, final_vars=2)
 
 
+def rand(rng, shape):
+    """Uniform canonical elements."""
+    return rng.integers(0, P, size=shape, dtype=np.uint32)
+
+
+def tup(a):
+    """An (n, 4) array as a list of 4-tuples of ints (the references' form)."""
+    return [tuple(int(v) for v in row) for row in np.asarray(a).reshape(-1, 4)]
+
+
+def one(a):
+    """One extension element as a 4-tuple of ints."""
+    return tuple(int(v) for v in a)
+
+
 def transcript():
     return Transcript(b"pcs-test")
 

@@ -10,25 +10,19 @@ from deepprove_cli.pcs.basefold import kernels as K
 from deepprove_cli.pcs.basefold import reference as R
 from deepprove_cli.poly.multilinear import fix_first_variable
 
-
-def _rand(rng, shape):
-    return rng.integers(0, P, size=shape, dtype=np.uint32)
-
-
-def _tuples(a):
-    return [tuple(int(v) for v in row) for row in np.asarray(a).reshape(-1, 4)]
+from .helpers import rand, tup
 
 
 @pytest.mark.parametrize("log_n", [0, 1, 2, 3, 5])
 def test_moebius_matches_reference(rng, log_n):
-    t = _rand(rng, 1 << log_n)
+    t = rand(rng, 1 << log_n)
     assert [c[0] for c in R.moebius(t.tolist())] == E.moebius(t).tolist()
 
 
 @pytest.mark.parametrize("log_n", [6, 12, 13, 17])
 def test_moebius_blocked_matches_layer_by_layer(rng, log_n):
     """The blocked / grouped kernel equals the plain layer loop (sizes crossing LOG_BLOCK and GROUP)."""
-    t = _rand(rng, (3, 1 << log_n))
+    t = rand(rng, (3, 1 << log_n))
     want = t.astype(np.int64)
     for j in range(log_n):
         v = want.reshape(3, -1, 2, 1 << j)
@@ -37,13 +31,13 @@ def test_moebius_blocked_matches_layer_by_layer(rng, log_n):
 
 
 def test_moebius_ext_is_coordinatewise(rng):
-    t = _rand(rng, (8, 4))
-    assert _tuples(E.moebius_ext(t)) == R.moebius(_tuples(t))
+    t = rand(rng, (8, 4))
+    assert tup(E.moebius_ext(t)) == R.moebius(tup(t))
 
 
 @pytest.mark.parametrize("log_n,rate_bits", [(0, 1), (1, 1), (2, 2), (3, 1), (4, 3)])
 def test_encode_matches_reference(rng, log_n, rate_bits):
-    t = _rand(rng, (2, 1 << log_n))
+    t = rand(rng, (2, 1 << log_n))
     cw = E.encode(t, rate_bits)
     for k in range(2):
         assert [c[0] for c in R.encode(t[k].tolist(), rate_bits)] == cw[k].tolist()
@@ -51,26 +45,26 @@ def test_encode_matches_reference(rng, log_n, rate_bits):
 
 @pytest.mark.parametrize("log_len", [1, 2, 5])
 def test_fold_kernel_matches_reference(rng, log_len):
-    cw = _rand(rng, (1 << log_len, 4))
-    s = _rand(rng, 4)
+    cw = rand(rng, (1 << log_len, 4))
+    s = rand(rng, 4)
     got = E.fold(cw, s, E.fold_twiddles(log_len, top=log_len + 3))
-    assert _tuples(got) == R.fold(_tuples(cw), tuple(int(v) for v in s))
+    assert tup(got) == R.fold(tup(cw), tuple(int(v) for v in s))
 
 
 @pytest.mark.parametrize("log_n,rate_bits", [(1, 1), (3, 1), (4, 2), (6, 3)])
 def test_fold_equals_fixing_x0(rng, log_n, rate_bits):
     """fold(Enc(f), r) == Enc(f(r, x_1, ...)) for base f and extension r, repeatedly down to a constant."""
-    f = _rand(rng, 1 << log_n)
+    f = rand(rng, 1 << log_n)
     cw = np.zeros((len(f) << rate_bits, 4), dtype=np.uint32)
     cw[:, 0] = E.encode(f[None], rate_bits)[0]
     table = f
     for _ in range(log_n):
-        r = _rand(rng, 4)
+        r = rand(rng, 4)
         L = cw.shape[0].bit_length() - 1
         cw = E.fold(cw, r, E.fold_twiddles(L))
         table = fix_first_variable(table, r)
-        want = [R.univariate(R.moebius(_tuples(table)), R.domain_point(L - 1, q)) for q in range(cw.shape[0])]
-        assert _tuples(cw) == want
+        want = [R.univariate(R.moebius(tup(table)), R.domain_point(L - 1, q)) for q in range(cw.shape[0])]
+        assert tup(cw) == want
     assert (cw == cw[0]).all()  # a constant polynomial's codeword is constant
 
 
@@ -80,7 +74,7 @@ def test_twiddle_prefix_property():
 
 
 def test_to_windows(rng):
-    cw = _rand(rng, (3, 32))
+    cw = rand(rng, (3, 32))
     w = E.to_windows(cw, 2)
     assert w.shape == (8, 3, 4)
     for k in range(3):
@@ -94,35 +88,35 @@ def _combo(tables, coeffs):
 def test_window_fold_and_add(rng):
     """The first fold from a group's windows (combination never materialized) and injection."""
     L, lw, k = 5, 2, 3
-    cw = _rand(rng, (k, 1 << L))
+    cw = rand(rng, (k, 1 << L))
     win = E.to_windows(cw, lw)
     sel = np.array([0, 2], dtype=np.int64)
-    coeffs = _rand(rng, (2, 4))
-    s = _rand(rng, 4)
+    coeffs = rand(rng, (2, 4))
+    s = rand(rng, 4)
     tw = E.fold_twiddles(L)
     out = np.empty((1 << (L - 1), 4), dtype=np.uint32)
     K.k_fold_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, E._tuple(s), tw, out.reshape(-1))
     combined = _combo(cw[sel], coeffs)
-    assert _tuples(out) == R.fold(combined, tuple(int(v) for v in s))
-    acc = _rand(rng, (1 << L, 4))
-    want = [R.ext_add(a, b) for a, b in zip(_tuples(acc), combined)]
+    assert tup(out) == R.fold(combined, tuple(int(v) for v in s))
+    acc = rand(rng, (1 << L, 4))
+    want = [R.ext_add(a, b) for a, b in zip(tup(acc), combined)]
     K.k_add_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, acc.reshape(-1))
-    assert _tuples(acc) == want
+    assert tup(acc) == want
 
 
 @pytest.mark.parametrize("k,lw", [(1, 3), (3, 2)])
 def test_window_kernels_cross_blocks(rng, k, lw):
     """Several combination blocks: the first fold from windows equals combine-then-fold."""
     L = 13
-    cw = _rand(rng, (k, 1 << L))
+    cw = rand(rng, (k, 1 << L))
     win = E.to_windows(cw, lw)
     sel = np.arange(k, dtype=np.int64)[::-1].copy()
-    coeffs = _rand(rng, (k, 4))
+    coeffs = rand(rng, (k, 4))
     combined = np.zeros((1 << L, 4), dtype=np.uint64)
     for j, kk in enumerate(sel):
         combined = (combined + cw[kk].astype(np.uint64)[:, None] * coeffs[j].astype(np.uint64)[None, :]) % P
     combined = combined.astype(np.uint32)
-    s = _rand(rng, 4)
+    s = rand(rng, 4)
     tw = E.fold_twiddles(L)
     out = np.empty((1 << (L - 1), 4), dtype=np.uint32)
     K.k_fold_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, E._tuple(s), tw, out.reshape(-1))

@@ -8,79 +8,69 @@ from deepprove_cli.pcs.basefold import reference as R
 from deepprove_cli.pcs.basefold import tables as T
 from deepprove_cli.poly import reference as PR
 
-
-def _rand(rng, shape):
-    return rng.integers(0, P, size=shape, dtype=np.uint32)
-
-
-def _tup(a):
-    return [tuple(int(v) for v in row) for row in np.asarray(a).reshape(-1, 4)]
-
-
-def _one(a):
-    return tuple(int(v) for v in a)
+from .helpers import one, rand, tup
 
 
 @pytest.fixture
 def group(rng):
-    stack = _rand(rng, (4, 64))
+    stack = rand(rng, (4, 64))
     sel = np.array([1, 3], dtype=np.int64)
-    coeffs = _rand(rng, (2, 4))
-    combo = R.combine([stack[k].tolist() for k in sel], _tup(coeffs))
+    coeffs = rand(rng, (2, 4))
+    combo = R.combine([stack[k].tolist() for k in sel], tup(coeffs))
     return stack, sel, coeffs, combo
 
 
 def test_gruen_stack_and_ext(rng, group):
     stack, sel, coeffs, combo = group
-    e = _rand(rng, (32, 4))
-    want = R.gruen_sums(combo, _tup(e))
-    assert tuple(map(_one, T.gruen_stack(stack, sel, coeffs, e))) == want
+    e = rand(rng, (32, 4))
+    want = R.gruen_sums(combo, tup(e))
+    assert tuple(map(one, T.gruen_stack(stack, sel, coeffs, e))) == want
     g = np.array(combo, dtype=np.uint32)
-    assert tuple(map(_one, T.gruen_ext(g, e))) == want
+    assert tuple(map(one, T.gruen_ext(g, e))) == want
 
 
 def test_fold_and_add_stack(rng, group):
     stack, sel, coeffs, combo = group
-    s = _rand(rng, 4)
-    assert _tup(T.fold_stack(stack, sel, coeffs, s)) == PR.fix_first_variable(combo, _one(s))
-    g = _rand(rng, (64, 4))
-    want = [R.ext_add(a, b) for a, b in zip(_tup(g), combo)]
+    s = rand(rng, 4)
+    assert tup(T.fold_stack(stack, sel, coeffs, s)) == PR.fix_first_variable(combo, one(s))
+    g = rand(rng, (64, 4))
+    want = [R.ext_add(a, b) for a, b in zip(tup(g), combo)]
     T.add_stack(g, stack, sel, coeffs)
-    assert _tup(g) == want
+    assert tup(g) == want
 
 
 def test_pair_sum(rng):
-    e = _rand(rng, (16, 4))
-    want = [R.ext_add(a, b) for a, b in zip(_tup(e)[0::2], _tup(e)[1::2])]
-    assert _tup(T.pair_sum(e)) == want
+    e = rand(rng, (16, 4))
+    want = [R.ext_add(a, b) for a, b in zip(tup(e)[0::2], tup(e)[1::2])]
+    assert tup(T.pair_sum(e)) == want
 
 
 @pytest.mark.parametrize("base", [True, False])
 def test_product_sums(rng, base):
-    w = _rand(rng, (1 << 13, 4))
-    b = _rand(rng, 1 << 13) if base else _rand(rng, (1 << 13, 4))
-    bl = b.tolist() if base else _tup(b)
-    assert tuple(map(_one, T.product_sums(w, b))) == R.product_sums(_tup(w), bl)
+    w = rand(rng, (1 << 13, 4))
+    b = rand(rng, 1 << 13) if base else rand(rng, (1 << 13, 4))
+    bl = b.tolist() if base else tup(b)
+    assert tuple(map(one, T.product_sums(w, b))) == R.product_sums(tup(w), bl)
 
 
 def test_blocked_combinations_cross_blocks(rng):
     """Sizes spanning several combination blocks and reduction chunks, against numpy arithmetic."""
     size = 1 << 14
-    stack = _rand(rng, (3, size))
+    stack = rand(rng, (3, size))
     sel = np.array([2, 0], dtype=np.int64)
-    coeffs = _rand(rng, (2, 4))
+    coeffs = rand(rng, (2, 4))
     combo = np.zeros((size, 4), dtype=np.uint64)
     for j, k in enumerate(sel):
         combo = (combo + stack[k].astype(np.uint64)[:, None] * coeffs[j].astype(np.uint64)[None, :]) % P
     combo = combo.astype(np.uint32)
-    e = _rand(rng, (size // 2, 4))
+    e = rand(rng, (size // 2, 4))
     got = T.gruen_stack(stack, sel, coeffs, e)
     want = T.gruen_ext(combo, e)
     assert all(np.array_equal(a, b) for a, b in zip(got, want))
-    s = _rand(rng, 4)
+    s = rand(rng, 4)
     from deepprove_cli.poly.multilinear import fix_first_variable
     assert np.array_equal(T.fold_stack(stack, sel, coeffs, s), fix_first_variable(combo, s))
-    g = _rand(rng, (size, 4))
+    g = rand(rng, (size, 4))
     want_g = ((g.astype(np.uint64) + combo) % P).astype(np.uint32)
     T.add_stack(g, stack, sel, coeffs)
     assert np.array_equal(g, want_g)
