@@ -22,11 +22,8 @@ from deepprove_cli.lookup.gkr_verifier import batching_coefficients
 from deepprove_cli.lookup.proof import (LABEL_EVALS, LABEL_LAMBDA, LABEL_MU, LABEL_R, LABEL_ROOTS, LABEL_ROUND,
                                         GkrProof, LayerProof)
 from deepprove_cli.lookup.tree import BaseLeaves, ExtLeaves, FractionTree
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.poly.eq import eq_table
-
-
-def _t(e) -> tuple:
-    return (np.uint32(e[0]), np.uint32(e[1]), np.uint32(e[2]), np.uint32(e[3]))
 
 
 def _flat(a: np.ndarray) -> np.ndarray:
@@ -68,10 +65,10 @@ class _LayerTables:
             return K.sum_partial(K.round_ext(*self.tabs, e))
         dst = self._dst(pairs)
         if self.base:
-            partial = K.round_fold_base(*self.tabs, _t(self.alpha), _t(r_prev), *dst, e)
+            partial = K.round_fold_base(*self.tabs, felt.tup(self.alpha), felt.tup(r_prev), *dst, e)
             self.base = False
         else:
-            partial = K.round_fold_ext(*self.tabs, _t(r_prev), *dst, e)
+            partial = K.round_fold_ext(*self.tabs, felt.tup(r_prev), *dst, e)
         self.tabs = dst
         return K.sum_partial(partial)
 
@@ -106,9 +103,10 @@ def prove(leaves: list, transcript) -> tuple[GkrProof, list[np.ndarray]]:
     for k in range(1, max(depths)):
         active = [i for i, d in enumerate(depths) if d > k]
         lam = np.asarray(transcript.challenge_ext(LABEL_LAMBDA), dtype=np.uint32)
-        cp, cq = batching_coefficients(lam, len(active))
+        coeffs = batching_coefficients(lam, len(active))
         states = [_LayerTables(trees[i].source(k), k) for i in active]
-        eq = eq_table(point[1:])
+        with threads_for(1 << (k - 1)):
+            eq = eq_table(point[1:])
         rounds = np.zeros((k, 2, 4), dtype=np.uint32)
         s = np.zeros((k, 4), dtype=np.uint32)
         r_prev = None
@@ -117,9 +115,9 @@ def prove(leaves: list, transcript) -> tuple[GkrProof, list[np.ndarray]]:
                 nxt = np.empty((eq.shape[0] // 2, 4), dtype=np.uint32)
                 K.eq_pair_sums(_flat(eq), _flat(nxt))
                 eq = nxt
-            sums = [st.round(r_prev, eq) for st in states]
-            rounds[j, 0] = felt.add(felt.dot(cp, [v[0] for v in sums]), felt.dot(cq, [v[1] for v in sums]))
-            rounds[j, 1] = felt.add(felt.dot(cp, [v[2] for v in sums]), felt.dot(cq, [v[3] for v in sums]))
+            sums = np.stack([st.round(r_prev, eq) for st in states])  # (active, 4, 4): Sa(0), Sb(0), Sa(2), Sb(2)
+            rounds[j, 0] = felt.dot_kernel(coeffs, np.concatenate([sums[:, 0], sums[:, 1]]))
+            rounds[j, 1] = felt.dot_kernel(coeffs, np.concatenate([sums[:, 2], sums[:, 3]]))
             transcript.absorb_ext(LABEL_ROUND, rounds[j])
             r_prev = np.asarray(transcript.challenge_ext(LABEL_R), dtype=np.uint32)
             s[j] = r_prev

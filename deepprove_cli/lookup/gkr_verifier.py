@@ -14,50 +14,63 @@ Imports no prover kernel: field scalars, the transcript's labels and the proof f
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from deepprove_cli.errors import ProofInvalid
+from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_mul, ext_sub
 from deepprove_cli.lookup import felt
+from deepprove_cli.sumcheck.lagrange import interpolate_kernel
 from deepprove_cli.lookup.proof import (LABEL_EVALS, LABEL_LAMBDA, LABEL_MU, LABEL_R, LABEL_ROOTS, LABEL_ROUND,
                                         GkrProof)
 
-_INV2 = felt.inv(felt.const(2))
+def batching_coefficients(lam, count: int) -> np.ndarray:
+    """(2 count, 4): lambda^(2a) for tree a's P claim in rows 0..count-1, lambda^(2a+1) for its Q claim
+    in rows count..2 count-1 (so a dot product with [P claims; Q claims] batches them)."""
+    pw = felt.powers_kernel(felt.tup(lam), 2 * count)
+    return np.ascontiguousarray(np.concatenate([pw[0::2], pw[1::2]]))
 
 
-def batching_coefficients(lam, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(lambda^(2a), lambda^(2a+1)) for a < count: the weights of tree a's P and Q claims."""
-    pw = felt.powers(lam, 2 * count)
-    return pw[0::2], pw[1::2]
-
-
-def quadratic_at(h0, h1, h2, r) -> np.ndarray:
-    """The degree-2 polynomial through (0, h0), (1, h1), (2, h2), at r (Lagrange on 0, 1, 2)."""
-    r1 = felt.sub(r, felt.ONE)
-    r2 = felt.sub(r, felt.const(2))
-    l0 = felt.mul(felt.mul(r1, r2), _INV2)
-    l1 = felt.sub(felt.ZERO, felt.mul(r, r2))
-    l2 = felt.mul(felt.mul(r, r1), _INV2)
-    return felt.add(felt.add(felt.mul(h0, l0), felt.mul(h1, l1)), felt.mul(h2, l2))
-
-
-def replay_rounds(claim, rounds: np.ndarray, rho: np.ndarray, rs: np.ndarray, layer: int) -> np.ndarray:
-    """The normalized claim c_k after the k rounds of a layer (see the module docstring)."""
-    c = claim
+@njit(cache=True)
+def replay_kernel(claim, rounds, rho, rs):
+    """(c_k, ok): the normalized claim after a layer's rounds (module docstring); ok is False when a
+    coordinate of rho is zero (then nothing is computed)."""
+    c = (claim[0], claim[1], claim[2], claim[3])
+    one = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+    out = np.zeros(4, dtype=np.uint32)
+    h = np.empty((3, 4), dtype=np.uint32)
     for j in range(rounds.shape[0]):
-        if felt.is_zero(rho[j]):
-            raise ProofInvalid(f"gkr layer {layer}: degenerate point coordinate")
-        h0, h2 = rounds[j, 0], rounds[j, 1]
-        h1 = felt.mul(felt.sub(c, felt.mul(felt.sub(felt.ONE, rho[j]), h0)), felt.inv(rho[j]))
-        c = quadratic_at(h0, h1, h2, rs[j])
-    return c
+        p = (rho[j, 0], rho[j, 1], rho[j, 2], rho[j, 3])
+        if p[0] == 0 and p[1] == 0 and p[2] == 0 and p[3] == 0:
+            return out, False
+        h0 = (rounds[j, 0, 0], rounds[j, 0, 1], rounds[j, 0, 2], rounds[j, 0, 3])
+        h2 = (rounds[j, 1, 0], rounds[j, 1, 1], rounds[j, 1, 2], rounds[j, 1, 3])
+        h1 = ext_mul(ext_sub(c, ext_mul(ext_sub(one, p), h0)), ext_inv(p))
+        h[0, 0], h[0, 1], h[0, 2], h[0, 3] = h0
+        h[1, 0], h[1, 1], h[1, 2], h[1, 3] = h1
+        h[2, 0], h[2, 1], h[2, 2], h[2, 3] = h2
+        c = interpolate_kernel(h, (rs[j, 0], rs[j, 1], rs[j, 2], rs[j, 3]))
+    out[0], out[1], out[2], out[3] = c
+    return out, True
 
 
-def layer_value(cp, cq, evals: np.ndarray) -> np.ndarray:
-    """sum_a cp_a (A0 B1 + A1 B0) + cq_a B0 B1 over the active trees' sent values (A0, A1, B0, B1)."""
-    acc = felt.ZERO
-    for a, (a0, a1, b0, b1) in enumerate(evals):
-        acc = felt.add(acc, felt.mul(cp[a], felt.add(felt.mul(a0, b1), felt.mul(a1, b0))))
-        acc = felt.add(acc, felt.mul(cq[a], felt.mul(b0, b1)))
-    return acc
+@njit(cache=True)
+def layer_value_kernel(coeffs, evals):
+    """sum_a cp_a (A0 B1 + A1 B0) + cq_a B0 B1 over the active trees' sent values (A0, A1, B0, B1);
+    coeffs = [cp; cq] as from `batching_coefficients`."""
+    m = evals.shape[0]
+    acc = (np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
+    for a in range(m):
+        a0 = (evals[a, 0, 0], evals[a, 0, 1], evals[a, 0, 2], evals[a, 0, 3])
+        a1 = (evals[a, 1, 0], evals[a, 1, 1], evals[a, 1, 2], evals[a, 1, 3])
+        b0 = (evals[a, 2, 0], evals[a, 2, 1], evals[a, 2, 2], evals[a, 2, 3])
+        b1 = (evals[a, 3, 0], evals[a, 3, 1], evals[a, 3, 2], evals[a, 3, 3])
+        cp = (coeffs[a, 0], coeffs[a, 1], coeffs[a, 2], coeffs[a, 3])
+        cq = (coeffs[m + a, 0], coeffs[m + a, 1], coeffs[m + a, 2], coeffs[m + a, 3])
+        acc = ext_add(acc, ext_mul(cp, ext_add(ext_mul(a0, b1), ext_mul(a1, b0))))
+        acc = ext_add(acc, ext_mul(cq, ext_mul(b0, b1)))
+    out = np.empty(4, dtype=np.uint32)
+    out[0], out[1], out[2], out[3] = acc
+    return out
 
 
 def verify(depths: list[int], proof: GkrProof, transcript):
@@ -68,30 +81,35 @@ def verify(depths: list[int], proof: GkrProof, transcript):
     proof.check_shape(depths)
     transcript.absorb_ext(LABEL_ROOTS, proof.roots.reshape(-1, 4))
     mu = np.asarray(transcript.challenge_ext(LABEL_MU), dtype=np.uint32)
-    roots, claims = [], []
-    for p0, p1, q0, q1 in proof.roots:
-        roots.append((felt.add(felt.mul(p0, q1), felt.mul(p1, q0)), felt.mul(q0, q1)))
-        claims.append((felt.line(p0, p1, mu), felt.line(q0, q1, mu)))
+    roots = [(felt.add(felt.mul(p0, q1), felt.mul(p1, q0)), felt.mul(q0, q1)) for p0, p1, q0, q1 in proof.roots]
+    r = np.ascontiguousarray(proof.roots)
+    claim_p = felt.lines_kernel(r[:, 0], r[:, 1], felt.tup(mu))
+    claim_q = felt.lines_kernel(r[:, 2], r[:, 3], felt.tup(mu))
     point = mu.reshape(1, 4)
-    leaves: list = [(point, *claims[i]) if d == 1 else None for i, d in enumerate(depths)]
+    leaves: list = [(point, claim_p[i], claim_q[i]) if d == 1 else None for i, d in enumerate(depths)]
     for k, lp in enumerate(proof.layers, start=1):
-        active = [i for i, d in enumerate(depths) if d > k]
+        active = np.array([i for i, d in enumerate(depths) if d > k], dtype=np.int64)
         lam = np.asarray(transcript.challenge_ext(LABEL_LAMBDA), dtype=np.uint32)
-        cp, cq = batching_coefficients(lam, len(active))
-        claim = felt.add(felt.dot(cp, [claims[i][0] for i in active]), felt.dot(cq, [claims[i][1] for i in active]))
+        coeffs = batching_coefficients(lam, active.size)
+        claim = felt.dot_kernel(coeffs, np.concatenate([claim_p[active], claim_q[active]]))
         rs = np.zeros((k, 4), dtype=np.uint32)
         for j in range(k):
             transcript.absorb_ext(LABEL_ROUND, lp.rounds[j])
             rs[j] = np.asarray(transcript.challenge_ext(LABEL_R), dtype=np.uint32)
-        final = replay_rounds(claim, lp.rounds, point, rs, k)
-        if not np.array_equal(final, layer_value(cp, cq, lp.evals)):
+        final, ok = replay_kernel(claim, np.ascontiguousarray(lp.rounds), point, rs)
+        if not ok:
+            raise ProofInvalid(f"gkr layer {k}: degenerate point coordinate")
+        ev = np.ascontiguousarray(lp.evals)
+        if not np.array_equal(final, layer_value_kernel(coeffs, ev)):
             raise ProofInvalid(f"gkr layer {k}: sumcheck final value does not match the next layer's values")
-        transcript.absorb_ext(LABEL_EVALS, lp.evals.reshape(-1, 4))
+        transcript.absorb_ext(LABEL_EVALS, ev.reshape(-1, 4))
         mu = np.asarray(transcript.challenge_ext(LABEL_MU), dtype=np.uint32)
         point = np.concatenate([rs, mu.reshape(1, 4)])
-        for a, i in enumerate(active):
-            a0, a1, b0, b1 = lp.evals[a]
-            claims[i] = (felt.line(a0, a1, mu), felt.line(b0, b1, mu))
+        claim_p[active] = felt.lines_kernel(np.ascontiguousarray(ev[:, 0]), np.ascontiguousarray(ev[:, 1]),
+                                            felt.tup(mu))
+        claim_q[active] = felt.lines_kernel(np.ascontiguousarray(ev[:, 2]), np.ascontiguousarray(ev[:, 3]),
+                                            felt.tup(mu))
+        for i in active:
             if depths[i] == k + 1:
-                leaves[i] = (point, *claims[i])
+                leaves[i] = (point, claim_p[i], claim_q[i])
     return roots, leaves

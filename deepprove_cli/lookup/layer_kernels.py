@@ -17,8 +17,10 @@ the same pass (`round_fold_ext`, `round_fold_base`), so each round reads each ta
 Partial sums per chunk (the chunk count depends on the size only, and the sums are exact, so the
 result does not depend on it) are uint64 sums of canonical values, reduced once per chunk. Each
 kernel is a serial chunk function plus a thin parallel driver over chunks; a single chunk runs the
-serial function directly: a parallel launch costs ~25-400 us (more on a loaded machine), as much
-as thousands of pairs.
+serial function directly. A parallel launch costs ~15-80 us on an idle machine but 15-30 ms on a
+busy one (the OpenMP pool's spinning threads wait for a descheduled sibling; measured on the shared
+2-core box, median 24 ms for a launch with nothing to do), so parallel runs only from 2^15 pairs
+(a few ms of work). With OMP_WAIT_POLICY=passive the same launch takes ~15 us.
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from deepprove_cli.field.babybear import P, add, sub
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
-from deepprove_cli.field.ext4_vec import _load as ld, _store as st  # flat (4n,) element access
-from deepprove_cli.lookup.tree import base_pair_terms
+from deepprove_cli.field.babybear import P, reduce62, reduce64
+from deepprove_cli.field.ext4 import ext_mul, ext_mul_base
+from deepprove_cli.lookup.flat_ops import eadd, esub, put_sum
+from deepprove_cli.poly.flat import ZERO64, acc4, add64, fold_base, fold_ext, ld, line_next, line_next_base, st
 
 _P64 = np.uint64(P)
-MIN_CHUNK = 1 << 12  # pairs per parallel work item (at least); one chunk runs serially
+MIN_CHUNK = 1 << 14  # pairs per parallel work item (at least); one chunk runs serially
 MAX_CHUNKS = 256
+BLOCK = 512  # pairs folded, then evaluated while the folded block is still in cache
 
 
 def num_chunks(pairs: int) -> int:
@@ -41,82 +44,57 @@ def num_chunks(pairs: int) -> int:
 
 
 @njit(cache=True)
-def at2(x0, x1):
-    """The value at X = 2 of the line through x0 (X = 0) and x1 (X = 1): 2 x1 - x0."""
-    return ext_sub(ext_add(x1, x1), x0)
+def _eval_pairs(a0, a1, b0, b1, eq, lo, hi, s):
+    """s + sum over pairs lo..hi-1 of E * (Sa(0), Sb(0), Sa(2), Sb(2)) (tables: flat ext, eq: flat ext)."""
+    s0, s1, s2, s3 = s
+    for i in range(lo, hi):
+        j = 2 * i
+        e = ld(eq, i)
+        x0 = ld(a0, j)
+        x1 = ld(a1, j)
+        y0 = ld(b0, j)
+        y1 = ld(b1, j)
+        u0 = line_next(x0, ld(a0, j + 1))
+        u1 = line_next(x1, ld(a1, j + 1))
+        v0 = line_next(y0, ld(b0, j + 1))
+        v1 = line_next(y1, ld(b1, j + 1))
+        s0 = acc4(s0, ext_mul(e, eadd(ext_mul(x0, y1), ext_mul(x1, y0))))
+        s1 = acc4(s1, ext_mul(e, ext_mul(y0, y1)))
+        s2 = acc4(s2, ext_mul(e, eadd(ext_mul(u0, v1), ext_mul(u1, v0))))
+        s3 = acc4(s3, ext_mul(e, ext_mul(v0, v1)))
+    return (s0, s1, s2, s3)
 
 
 @njit(cache=True)
-def at2_base(x0, x1):
-    return sub(add(x1, x1), x0)
+def _put_all(out, s):
+    for k in range(len(s)):
+        put_sum(out, k, s[k])
 
 
 @njit(cache=True)
-def fold_ext(x0, x1, r):
-    return ext_add(x0, ext_mul(ext_sub(x1, x0), r))
+def _fold_ext_range(src, r, dst, lo, hi):
+    """dst[i] = src[2i] + r (src[2i+1] - src[2i]) for lo <= i < hi (flat ext)."""
+    for i in range(lo, hi):
+        st(dst, i, fold_ext(ld(src, 2 * i), ld(src, 2 * i + 1), r))
 
 
 @njit(cache=True)
-def fold_base(x0, x1, r):
-    v = ext_mul_base(r, sub(x1, x0))
-    return (add(v[0], x0), v[1], v[2], v[3])
+def _fold_base_range(src, r, dst, lo, hi):
+    """The same for a base src (dst ext)."""
+    for i in range(lo, hi):
+        st(dst, i, fold_base(src[2 * i], src[2 * i + 1], r))
 
 
 @njit(cache=True)
-def _fold2_ext(t, k, r):
-    """Entries k, k+1 and k+2, k+3 of an ext table, each pair folded at r."""
-    return fold_ext(ld(t, k), ld(t, k + 1), r), fold_ext(ld(t, k + 2), ld(t, k + 3), r)
-
-
-@njit(cache=True)
-def _fold2_base(t, k, r):
-    return fold_base(t[k], t[k + 1], r), fold_base(t[k + 2], t[k + 3], r)
-
-
-@njit(cache=True)
-def _fold2_q(w, k, r, alpha):
-    """alpha - w folded, for base w (q = alpha - w is affine in w, so folding commutes)."""
-    return ext_sub(alpha, fold_base(w[k], w[k + 1], r)), ext_sub(alpha, fold_base(w[k + 2], w[k + 3], r))
-
-
-@njit(cache=True)
-def _terms(a0, a1, b0, b1):
-    return ext_add(ext_mul(a0, b1), ext_mul(a1, b0)), ext_mul(b0, b1)
-
-
-@njit(cache=True)
-def _acc(s, k, v):
-    s[4 * k] += v[0]
-    s[4 * k + 1] += v[1]
-    s[4 * k + 2] += v[2]
-    s[4 * k + 3] += v[3]
-
-
-@njit(cache=True)
-def pair_sums(s, e, a00, a01, a10, a11, b00, b01, b10, b11):
-    """s += e * (Sa, Sb) at X = 0 and X = 2 for one pair (axy = table A_x at entry y of the pair)."""
-    sa, sb = _terms(a00, a10, b00, b10)
-    _acc(s, 0, ext_mul(e, sa))
-    _acc(s, 1, ext_mul(e, sb))
-    sa, sb = _terms(at2(a00, a01), at2(a10, a11), at2(b00, b01), at2(b10, b11))
-    _acc(s, 2, ext_mul(e, sa))
-    _acc(s, 3, ext_mul(e, sb))
-
-
-@njit(cache=True)
-def _store_sums(out, s):
-    for k in range(s.size):
-        out[k] = np.uint32(s[k] % _P64)
+def _fold_q_range(w, r, alpha, dst, lo, hi):
+    """dst[i] = alpha - (w folded at r): the folded q = alpha - w of base leaves (q is affine in w)."""
+    for i in range(lo, hi):
+        st(dst, i, esub(alpha, fold_base(w[2 * i], w[2 * i + 1], r)))
 
 
 @njit(cache=True)
 def _round_ext_chunk(a0, a1, b0, b1, eq, lo, hi, out):
-    s = np.zeros(16, dtype=np.uint64)
-    for i in range(lo, hi):
-        j = 2 * i
-        pair_sums(s, ld(eq, i), ld(a0, j), ld(a0, j + 1), ld(a1, j), ld(a1, j + 1),
-                  ld(b0, j), ld(b0, j + 1), ld(b1, j), ld(b1, j + 1))
-    _store_sums(out, s)
+    _put_all(out, _eval_pairs(a0, a1, b0, b1, eq, lo, hi, (ZERO64, ZERO64, ZERO64, ZERO64)))
 
 
 @njit(parallel=True, cache=True)
@@ -129,17 +107,15 @@ def _round_ext_par(a0, a1, b0, b1, eq, partial):
 
 @njit(cache=True)
 def _round_fold_ext_chunk(a0, a1, b0, b1, r, d0, d1, d2, d3, eq, lo, hi, out):
-    s = np.zeros(16, dtype=np.uint64)
-    for i in range(lo, hi):
-        j = 2 * i
-        k = 4 * i
-        x00, x01 = _fold2_ext(a0, k, r)
-        x10, x11 = _fold2_ext(a1, k, r)
-        y00, y01 = _fold2_ext(b0, k, r)
-        y10, y11 = _fold2_ext(b1, k, r)
-        _store_pair(d0, d1, d2, d3, j, x00, x01, x10, x11, y00, y01, y10, y11)
-        pair_sums(s, ld(eq, i), x00, x01, x10, x11, y00, y01, y10, y11)
-    _store_sums(out, s)
+    s = (ZERO64, ZERO64, ZERO64, ZERO64)
+    for blo in range(lo, hi, BLOCK):
+        bhi = min(hi, blo + BLOCK)
+        _fold_ext_range(a0, r, d0, 2 * blo, 2 * bhi)
+        _fold_ext_range(a1, r, d1, 2 * blo, 2 * bhi)
+        _fold_ext_range(b0, r, d2, 2 * blo, 2 * bhi)
+        _fold_ext_range(b1, r, d3, 2 * blo, 2 * bhi)
+        s = _eval_pairs(d0, d1, d2, d3, eq, blo, bhi, s)
+    _put_all(out, s)
 
 
 @njit(parallel=True, cache=True)
@@ -152,45 +128,31 @@ def _round_fold_ext_par(a0, a1, b0, b1, r, d0, d1, d2, d3, eq, partial):
 
 
 @njit(cache=True)
-def _store_pair(d0, d1, d2, d3, j, x00, x01, x10, x11, y00, y01, y10, y11):
-    """The folded entries 2i, 2i+1 (j = 2i) of the four tables."""
-    st(d0, j, x00)
-    st(d0, j + 1, x01)
-    st(d1, j, x10)
-    st(d1, j + 1, x11)
-    st(d2, j, y00)
-    st(d2, j + 1, y01)
-    st(d3, j, y10)
-    st(d3, j + 1, y11)
-
-
-@njit(cache=True)
-def _acc_base(s, k, e, v):
-    """s[k] += e * v for ext e and base v."""
-    _acc(s, k, ext_mul_base(e, v))
-
-
-@njit(cache=True)
 def _round_base_chunk(p0, p1, w0, w1, eq, lo, hi, out):
     """Round 0 on base leaves: the nine sums E, E*A_t, E*B_t, E*C_t, E*D_t (t = 0, 2) of
-    tree.base_pair_terms, from which the caller assembles Sa(t), Sb(t)."""
-    s = np.zeros(36, dtype=np.uint64)
+    tree.base_pair_terms (written out here), from which the caller assembles Sa(t), Sb(t)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = ZERO64
     for i in range(lo, hi):
         j = 2 * i
         e = ld(eq, i)
-        _acc(s, 0, e)
-        a, b, cc, d = base_pair_terms(p0[j], p1[j], w0[j], w1[j])
-        _acc_base(s, 1, e, a)
-        _acc_base(s, 2, e, b)
-        _acc_base(s, 3, e, cc)
-        _acc_base(s, 4, e, d)
-        a, b, cc, d = base_pair_terms(at2_base(p0[j], p0[j + 1]), at2_base(p1[j], p1[j + 1]),
-                                      at2_base(w0[j], w0[j + 1]), at2_base(w1[j], w1[j + 1]))
-        _acc_base(s, 5, e, a)
-        _acc_base(s, 6, e, b)
-        _acc_base(s, 7, e, cc)
-        _acc_base(s, 8, e, d)
-    _store_sums(out, s)
+        x0 = p0[j]
+        x1 = p1[j]
+        y0 = w0[j]
+        y1 = w1[j]
+        u0 = line_next_base(x0, p0[j + 1])
+        u1 = line_next_base(x1, p1[j + 1])
+        v0 = line_next_base(y0, w0[j + 1])
+        v1 = line_next_base(y1, w1[j + 1])
+        s0 = acc4(s0, e)
+        s1 = acc4(s1, ext_mul_base(e, add64(x0, x1)))
+        s2 = acc4(s2, ext_mul_base(e, reduce64(np.uint64(x0) * np.uint64(y1) + np.uint64(x1) * np.uint64(y0))))
+        s3 = acc4(s3, ext_mul_base(e, add64(y0, y1)))
+        s4 = acc4(s4, ext_mul_base(e, reduce62(np.uint64(y0) * np.uint64(y1))))
+        s5 = acc4(s5, ext_mul_base(e, add64(u0, u1)))
+        s6 = acc4(s6, ext_mul_base(e, reduce64(np.uint64(u0) * np.uint64(v1) + np.uint64(u1) * np.uint64(v0))))
+        s7 = acc4(s7, ext_mul_base(e, add64(v0, v1)))
+        s8 = acc4(s8, ext_mul_base(e, reduce62(np.uint64(v0) * np.uint64(v1))))
+    _put_all(out, (s0, s1, s2, s3, s4, s5, s6, s7, s8))
 
 
 @njit(parallel=True, cache=True)
@@ -203,17 +165,15 @@ def _round_base_par(p0, p1, w0, w1, eq, partial):
 
 @njit(cache=True)
 def _round_fold_base_chunk(p0, p1, w0, w1, alpha, r, d0, d1, d2, d3, eq, lo, hi, out):
-    s = np.zeros(16, dtype=np.uint64)
-    for i in range(lo, hi):
-        j = 2 * i
-        k = 4 * i
-        x00, x01 = _fold2_base(p0, k, r)
-        x10, x11 = _fold2_base(p1, k, r)
-        y00, y01 = _fold2_q(w0, k, r, alpha)
-        y10, y11 = _fold2_q(w1, k, r, alpha)
-        _store_pair(d0, d1, d2, d3, j, x00, x01, x10, x11, y00, y01, y10, y11)
-        pair_sums(s, ld(eq, i), x00, x01, x10, x11, y00, y01, y10, y11)
-    _store_sums(out, s)
+    s = (ZERO64, ZERO64, ZERO64, ZERO64)
+    for blo in range(lo, hi, BLOCK):
+        bhi = min(hi, blo + BLOCK)
+        _fold_base_range(p0, r, d0, 2 * blo, 2 * bhi)
+        _fold_base_range(p1, r, d1, 2 * blo, 2 * bhi)
+        _fold_q_range(w0, r, alpha, d2, 2 * blo, 2 * bhi)
+        _fold_q_range(w1, r, alpha, d3, 2 * blo, 2 * bhi)
+        s = _eval_pairs(d0, d1, d2, d3, eq, blo, bhi, s)
+    _put_all(out, s)
 
 
 @njit(parallel=True, cache=True)
@@ -228,14 +188,7 @@ def _round_fold_base_par(p0, p1, w0, w1, alpha, r, d0, d1, d2, d3, eq, partial):
 @njit(cache=True)
 def _eq_pair_sums_range(src, dst, lo, hi):
     for i in range(lo, hi):
-        st(dst, i, ext_add(ld(src, 2 * i), ld(src, 2 * i + 1)))
-
-
-@njit(parallel=True, cache=True)
-def _eq_pair_sums_par(src, dst, nchunks):
-    n = dst.size // 4
-    for c in prange(nchunks):
-        _eq_pair_sums_range(src, dst, c * n // nchunks, (c + 1) * n // nchunks)
+        st(dst, i, eadd(ld(src, 2 * i), ld(src, 2 * i + 1)))
 
 
 # --- Python entry points: one chunk runs serially (no thread launch), more in parallel ------------------
@@ -276,16 +229,24 @@ def round_fold_base(p0, p1, w0, w1, alpha, r, d0, d1, d2, d3, eq):
 
 
 def eq_pair_sums(src, dst) -> None:
-    """dst[i] = src[2i] + src[2i+1]: E_j from E_{j-1} (flat views)."""
-    n = dst.size // 4
-    nch = num_chunks(n)
-    if nch == 1:
-        _eq_pair_sums_range(src, dst, 0, n)
-    else:
-        _eq_pair_sums_par(src, dst, nch)
+    """dst[i] = src[2i] + src[2i+1]: E_j from E_{j-1} (flat views). Serial: ~1.5 ns per entry is less
+    than a parallel launch at every size the lookups reach."""
+    _eq_pair_sums_range(src, dst, 0, dst.size // 4)
+
+
+@njit(cache=True)
+def _sum_partial(partial):
+    m = partial.shape[1]
+    out = np.empty(m, dtype=np.uint32)
+    for k in range(m):
+        acc = np.uint64(0)
+        for c in range(partial.shape[0]):
+            acc += np.uint64(partial[c, k])
+        out[k] = np.uint32(acc % _P64)
+    return out
 
 
 def sum_partial(partial: np.ndarray) -> np.ndarray:
-    """Chunk partials (nchunks, 4 m) -> (m, 4) canonical ext sums."""
-    s = partial.sum(axis=0, dtype=np.uint64) % np.uint64(P)
-    return s.astype(np.uint32).reshape(-1, 4)
+    """Chunk partials (nchunks, 4 m) -> (m, 4) canonical ext sums (one small kernel: numpy's reductions
+    cost more than the sums at these sizes)."""
+    return _sum_partial(partial).reshape(-1, 4)

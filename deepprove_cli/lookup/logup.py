@@ -20,16 +20,13 @@ import numpy as np
 
 from deepprove_cli.errors import InputError
 from deepprove_cli.field.babybear import P, check_canonical
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.lookup import felt, gkr_prover
 from deepprove_cli.lookup.layout import Claim, Layout, LookupClaims
 from deepprove_cli.lookup.multiplicity import check_lookup
 from deepprove_cli.lookup.proof import LookupProof, absorb_leaves, absorb_statement, draw_beta_alpha
 from deepprove_cli.lookup.tree import BaseLeaves, ExtLeaves, alpha_minus_scaled
 from deepprove_cli.poly.multilinear import evaluate
-
-
-def _t(e) -> tuple:
-    return (np.uint32(e[0]), np.uint32(e[1]), np.uint32(e[2]), np.uint32(e[3]))
 
 
 def _neg(m: np.ndarray) -> np.ndarray:
@@ -56,18 +53,20 @@ def build_leaves(tree, table, lookups, mult: np.ndarray, beta, alpha):
         cols = table.columns() if b.is_table else lookups[b.source].columns
         dst = q[b.offset:b.offset + b.length].reshape(-1)
         for c, col in enumerate(cols):
-            alpha_minus_scaled(dst, col, _t(coeffs[c]), _t(alpha), c == 0)
+            alpha_minus_scaled(dst, col, felt.tup(coeffs[c]), felt.tup(alpha), c == 0)
     return ExtLeaves(pe, q)
 
 
 def column_eval(col: np.ndarray, point: np.ndarray) -> np.ndarray:
-    """MLE of a column zero-padded to 2^len(point) entries, at point."""
+    """MLE of a column zero-padded to 2^len(point) entries, at point (one thread below 2^17 entries:
+    field.parallel)."""
     size = 1 << point.shape[0]
     if col.shape[0] != size:
         padded = np.zeros(size, dtype=np.uint32)
         padded[:col.shape[0]] = col
         col = padded
-    return evaluate(col, point)
+    with threads_for(size):
+        return evaluate(col, point)
 
 
 def _check_witness(tables, lookups, multiplicities) -> None:

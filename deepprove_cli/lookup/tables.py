@@ -101,9 +101,11 @@ class Table:
 
     def eval_outputs(self, point) -> list[np.ndarray]:
         """MLEs of the output columns at an m-variable point, O(2^m) each: [(4,) ext]."""
+        from deepprove_cli.field.parallel import threads_for
         from deepprove_cli.poly.multilinear import evaluate
 
-        return [evaluate(c, point) for c in self.output_columns()]
+        with threads_for(self.size):
+            return [evaluate(c, point) for c in self.output_columns()]
 
     # -- values (witness generation) -----------------------------------------------------------------
 

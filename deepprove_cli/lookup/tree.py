@@ -19,32 +19,25 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from deepprove_cli.field.babybear import P, add, reduce64, sub
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_square, ext_sub
-from deepprove_cli.field.ext4_vec import _load as ld, _store as st  # flat (4n,) element access
+from deepprove_cli.field.babybear import reduce62, reduce64
+from deepprove_cli.field.ext4 import ext_mul, ext_mul_base, ext_square
+from deepprove_cli.lookup import felt
+from deepprove_cli.lookup.flat_ops import eadd, esub
+from deepprove_cli.poly.flat import add64, ld, st, sub64
+
 
 @njit(cache=True)
 def base_pair_terms(p0, p1, w0, w1):
     """(p0 + p1, p0 w1 + p1 w0, w0 + w1, w0 w1) in the base field: the coefficients, in alpha, of
     p' = alpha A - B and q' = alpha^2 - alpha C + D for q = alpha - w."""
-    a = add(p0, p1)
+    a = add64(p0, p1)
     b = reduce64(np.uint64(p0) * np.uint64(w1) + np.uint64(p1) * np.uint64(w0))
-    c = add(w0, w1)
-    d = reduce64(np.uint64(w0) * np.uint64(w1))
+    c = add64(w0, w1)
+    d = reduce62(np.uint64(w0) * np.uint64(w1))
     return a, b, c, d
 
 
-@njit(cache=True)
-def base_fraction(alpha, alpha2, a, b, c, d):
-    """(alpha A - B, alpha^2 - alpha C + D) as ext elements."""
-    pa = ext_mul_base(alpha, a)
-    qc = ext_mul_base(alpha, c)
-    pn = (sub(pa[0], b), pa[1], pa[2], pa[3])
-    qn = ext_sub(alpha2, qc)
-    return pn, (add(qn[0], d), qn[1], qn[2], qn[3])
-
-
-MIN_CHUNK = 1 << 14  # entries per parallel work item (at least); one chunk runs serially
+MIN_CHUNK = 1 << 16  # entries per parallel work item (at least); one chunk runs serially (see layer_kernels)
 
 
 def _chunks(n: int) -> int:
@@ -53,14 +46,15 @@ def _chunks(n: int) -> int:
 
 @njit(cache=True)
 def _layer_from_ext_range(p, q, out_p, out_q, lo, hi):
+    """Three passes, each with at most three load streams: LLVM vectorizes those and not a single
+    pass reading p and q at i and i + h (measured 12 vs 40 ns per entry)."""
     h = out_p.size // 4
     for i in range(lo, hi):
-        p0 = ld(p, i)
-        p1 = ld(p, i + h)
-        q0 = ld(q, i)
-        q1 = ld(q, i + h)
-        st(out_p, i, ext_add(ext_mul(p0, q1), ext_mul(p1, q0)))
-        st(out_q, i, ext_mul(q0, q1))
+        st(out_q, i, ext_mul(ld(q, i), ld(q, i + h)))
+    for i in range(lo, hi):
+        st(out_p, i, ext_mul(ld(p, i), ld(q, i + h)))
+    for i in range(lo, hi):
+        st(out_p, i, eadd(ld(out_p, i), ext_mul(ld(p, i + h), ld(q, i))))
 
 
 @njit(parallel=True, cache=True)
@@ -76,9 +70,10 @@ def _layer_from_base_range(p, w, alpha, out_p, out_q, lo, hi):
     alpha2 = ext_square(alpha)
     for i in range(lo, hi):
         a, b, c, d = base_pair_terms(p[i], p[i + h], w[i], w[i + h])
-        pn, qn = base_fraction(alpha, alpha2, a, b, c, d)
-        st(out_p, i, pn)
-        st(out_q, i, qn)
+        pa = ext_mul_base(alpha, a)
+        qn = esub(alpha2, ext_mul_base(alpha, c))
+        st(out_p, i, (sub64(pa[0], b), pa[1], pa[2], pa[3]))
+        st(out_q, i, (add64(qn[0], d), qn[1], qn[2], qn[3]))
 
 
 @njit(parallel=True, cache=True)
@@ -92,7 +87,7 @@ def _layer_from_base_par(p, w, alpha, out_p, out_q, nchunks):
 def _alpha_minus_scaled_range(out, col, coeff, alpha, first, lo, hi):
     for i in range(lo, hi):
         base = alpha if first else ld(out, i)
-        st(out, i, ext_sub(base, ext_mul_base(coeff, col[i])))
+        st(out, i, esub(base, ext_mul_base(coeff, col[i])))
 
 
 @njit(parallel=True, cache=True)
@@ -131,10 +126,6 @@ def alpha_minus_scaled(out, col, coeff, alpha, first: bool) -> None:
         _alpha_minus_scaled_par(out, col, coeff, alpha, first, n)
 
 
-def _t(e) -> tuple:
-    return (np.uint32(e[0]), np.uint32(e[1]), np.uint32(e[2]), np.uint32(e[3]))
-
-
 @dataclass
 class BaseLeaves:
     p: np.ndarray      # (2^d,) base
@@ -170,7 +161,7 @@ class FractionTree:
             out_p = np.empty((1 << k, 4), dtype=np.uint32)
             out_q = np.empty((1 << k, 4), dtype=np.uint32)
             if k == self.depth - 1 and isinstance(leaves, BaseLeaves):
-                layer_from_base(leaves.p, leaves.w, _t(leaves.alpha), out_p.reshape(-1), out_q.reshape(-1))
+                layer_from_base(leaves.p, leaves.w, felt.tup(leaves.alpha), out_p.reshape(-1), out_q.reshape(-1))
             else:
                 src_p, src_q = self.layers[k + 1] if k + 1 < self.depth else (leaves.p, leaves.q)
                 layer_from_ext(src_p.reshape(-1), src_q.reshape(-1), out_p.reshape(-1), out_q.reshape(-1))
@@ -188,8 +179,6 @@ class FractionTree:
         """Layer 1 of a depth-1 tree: its two leaves as ext (p0, p1, q0, q1)."""
         lv = self.leaves
         if isinstance(lv, BaseLeaves):
-            from deepprove_cli.lookup import felt
-
             return [felt.const(int(lv.p[0])), felt.const(int(lv.p[1])),
                     felt.sub(lv.alpha, felt.const(int(lv.w[0]))), felt.sub(lv.alpha, felt.const(int(lv.w[1])))]
         return [lv.p[0], lv.p[1], lv.q[0], lv.q[1]]

@@ -96,12 +96,22 @@ def test_gkr_rejects_wrong_shape(rng):
         gkr_verifier.verify([3, 2], proof, Transcript(b"gkr-test"))
 
 
-def test_quadratic_at(rng):
-    from deepprove_cli.lookup import felt
+def test_replay_matches_reference(rng):
+    """The verifier's round replay against a direct computation of the same recurrence."""
+    from deepprove_cli.field.reference import ext_inv, ext_mul
 
-    h = [rng.integers(0, P, size=4, dtype=np.uint32) for _ in range(3)]
-    for x in range(3):
-        assert np.array_equal(gkr_verifier.quadratic_at(*h, felt.const(x)), h[x])
-    r = rng.integers(0, P, size=4, dtype=np.uint32)
-    want = ref.poly_ref.interpolate([_rows(np.stack(h))[i] for i in range(3)], tuple(int(v) for v in r))
-    assert tuple(int(v) for v in gkr_verifier.quadratic_at(*h, r)) == want
+    k = 4
+    claim = rng.integers(0, P, size=4, dtype=np.uint32)
+    rounds = rng.integers(0, P, size=(k, 2, 4), dtype=np.uint32)
+    rho = rng.integers(0, P, size=(k, 4), dtype=np.uint32)
+    rs = rng.integers(0, P, size=(k, 4), dtype=np.uint32)
+    got, ok = gkr_verifier.replay_kernel(claim, rounds, rho, rs)
+    c = tuple(int(v) for v in claim)
+    for j in range(k):
+        h0, h2 = [tuple(int(v) for v in e) for e in rounds[j]]
+        p = tuple(int(v) for v in rho[j])
+        h1 = ext_mul(ext_sub(c, ext_mul(ext_sub((1, 0, 0, 0), p), h0)), ext_inv(p))
+        c = ref.poly_ref.interpolate([h0, h1, h2], tuple(int(v) for v in rs[j]))
+    assert ok and tuple(int(v) for v in got) == c
+    rho[2] = 0
+    assert not gkr_verifier.replay_kernel(claim, rounds, rho, rs)[1]
