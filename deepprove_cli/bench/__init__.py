@@ -8,4 +8,5 @@ SUITES: dict[str, tuple[str, str]] = {
     "kernels": ("deepprove_cli.bench.kernels", "field, NTT, BLAKE3, Merkle, transcript kernels; cold start"),
     "pcs": ("deepprove_cli.bench.pcs", "Basefold commit (vs NTT+Merkle lower bound), open, verify; proof size, security"),
     "sumcheck": ("deepprove_cli.bench.sumcheck", "sumcheck prover (deg 2, 3) vs one evaluation at a point; verifier"),
+    "lookup": ("deepprove_cli.bench.lookup", "logUp-GKR prover vs naive logUp witness (multiplicities + inversion); verifier"),
 }
