@@ -11,6 +11,8 @@ proof       the wire format and transcript discipline every relation shares
 public      public tensors the verifier evaluates itself (dense, ones, band masks, one-hot rows)
 fold        prover kernels binding an operand's indices with eq weights (the bulk of Einsum work)
 einsum      Y = einsum(spec, A, B): batch / free / contracted letters, public operands
+elementwise linear relations with broadcasting (add, sub, lincomb, broadcast, identity checks),
+            products (mul, scale by a public tensor) as Einsums
 
 Importing this package compiles nothing; import the submodule you need.
 """
