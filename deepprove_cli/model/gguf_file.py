@@ -3,11 +3,13 @@
 `GGUFReader` trusts the file: a garbled array length can make it loop for ages or fail with any
 exception type. `check_structure` walks the same layout with every length bounded by the file size,
 so a file that passes it is one the reader parses quickly, and every problem becomes an InputError
-that names it. Metadata values are then read with typed getters (`Metadata`).
+that names it. Metadata values are then read with typed getters (`Metadata`); tensor bytes are read
+from the directory `check_structure` returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import mmap
 import os
@@ -34,13 +36,24 @@ REQUIRED = object()  # default for Metadata getters: the key must be present
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """One tensor's directory entry: name, GGML type id, GGUF dims (innermost first), data bounds."""
+    """One tensor's directory entry: name, GGML type, GGUF dims (innermost first), absolute data bounds."""
 
     name: str
     type_id: int
     dims: tuple[int, ...]
     offset: int
     nbytes: int
+
+    @property
+    def type_name(self) -> str:
+        from gguf import GGMLQuantizationType
+
+        return GGMLQuantizationType(self.type_id).name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Numpy order: outermost first ((out_features, in_features) for a matrix)."""
+        return tuple(reversed(self.dims))
 
 
 class _Cursor:
@@ -184,16 +197,19 @@ def check_structure(buf, source: str) -> list[TensorInfo]:
             raise InputError(f"{source}: corrupt header (tensor {name!r} offset {offset} is not aligned)")
         infos.append(TensorInfo(name, type_id, dims, offset, math.prod(dims) // block * type_size))
     data_start = cur.pos + (-cur.pos) % alignment
+    infos = [dataclasses.replace(t, offset=data_start + t.offset) for t in infos]
     for t in infos:
-        end = data_start + t.offset + t.nbytes
-        if end > cur.size:
-            raise InputError(f"{source}: truncated file (tensor {t.name!r} needs bytes up to {end}, "
+        if t.offset + t.nbytes > cur.size:
+            raise InputError(f"{source}: truncated file (tensor {t.name!r} needs bytes up to {t.offset + t.nbytes}, "
                              f"the file has {cur.size})")
     return infos
 
 
 def open_gguf(path: str):
-    """Check and open a GGUF file; returns a `gguf.GGUFReader` (memory-mapped). Errors are InputError."""
+    """Check and open a GGUF file: (`gguf.GGUFReader`, tensor directory). Errors are InputError.
+
+    The reader holds every metadata array entry as a numpy object (hundreds of MB for a 262k-token
+    vocabulary): drop it once the metadata is read, and read tensors with `read_tensor_bytes`."""
     if not os.path.exists(path):
         raise InputError(f"no such file: {path}")
     if os.path.isdir(path):
@@ -206,13 +222,29 @@ def open_gguf(path: str):
         if os.fstat(f.fileno()).st_size == 0:
             raise InputError(f"{path}: empty file", hint="dp import reads llama.cpp GGUF files")
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            check_structure(buf, path)
+            infos = check_structure(buf, path)
     import gguf
 
     try:
-        return gguf.GGUFReader(path)
+        return gguf.GGUFReader(path), infos
     except (ValueError, KeyError, IndexError, TypeError, OverflowError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: corrupt GGUF file ({e})") from None
+
+
+def read_tensor_bytes(path: str, info: TensorInfo, fn):
+    """fn(raw uint8 view of the tensor's bytes), through a mapping that lives only for this call,
+    so the file's pages do not stay resident; fn must not keep the view."""
+    gran = mmap.ALLOCATIONGRANULARITY
+    start = info.offset - info.offset % gran
+    with open(path, "rb") as f:
+        mm = mmap.mmap(f.fileno(), info.offset + info.nbytes - start, offset=start, access=mmap.ACCESS_READ)
+    try:
+        view = np.frombuffer(mm, dtype=np.uint8, count=info.nbytes, offset=info.offset - start)
+        result = fn(view)
+        del view
+    finally:
+        mm.close()
+    return result
 
 
 class Metadata:

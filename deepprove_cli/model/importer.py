@@ -10,6 +10,7 @@ single tensor.
 from __future__ import annotations
 
 import collections
+import gc
 import hashlib
 import os
 import time
@@ -23,7 +24,7 @@ from deepprove_cli.io import container
 from deepprove_cli.io.container import ArraySpec
 from deepprove_cli.model.arch import ModelConfig, config_class
 from deepprove_cli.model.dpm import DPM_MAGIC, DPM_VERSION
-from deepprove_cli.model.gguf_file import Metadata, open_gguf
+from deepprove_cli.model.gguf_file import Metadata, TensorInfo, open_gguf, read_tensor_bytes
 
 CHUNK_ELEMENTS = 1 << 22
 
@@ -47,23 +48,17 @@ class ImportSummary:
                 "source": self.source}
 
 
-def numpy_shape(tensor) -> tuple[int, ...]:
-    """GGUF lists dimensions innermost first; numpy wants them outermost first."""
-    return tuple(int(d) for d in reversed(tensor.shape.tolist()))
-
-
-def _check_type_supported(tensor, source: str) -> None:
+def _check_type_supported(t: TensorInfo, source: str) -> None:
     import gguf
     from gguf.quants import dequantize
 
-    qtype = tensor.tensor_type
-    if qtype in (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16, gguf.GGMLQuantizationType.F64):
+    if t.type_name in ("F32", "F16", "F64"):
         return
-    block, type_size = gguf.GGML_QUANT_SIZES[qtype]
+    qtype = gguf.GGMLQuantizationType(t.type_id)
     try:
-        dequantize(np.zeros((1, type_size), dtype=np.uint8), qtype)
+        dequantize(np.zeros((1, gguf.GGML_QUANT_SIZES[qtype][1]), dtype=np.uint8), qtype)
     except (NotImplementedError, ValueError, TypeError):
-        raise InputError(f"{source}: tensor {tensor.name!r} has type {qtype.name}, which cannot be dequantized",
+        raise InputError(f"{source}: tensor {t.name!r} has type {t.type_name}, which cannot be dequantized",
                          hint="re-quantize the model to a common type (F16, Q8_0, Q4_K, ...)") from None
 
 
@@ -74,27 +69,47 @@ def _check_finite(a: np.ndarray, name: str, source: str) -> None:
             raise InputError(f"{source}: tensor {name!r} holds non-finite values (corrupt weights)")
 
 
-def dequantize_tensor(tensor, source: str, keep_f16: bool = True) -> np.ndarray:
-    """One tensor as float32 (float16 kept as is when `keep_f16`), in numpy shape, dequantized by rows."""
+def dequantize_raw(raw: np.ndarray, t: TensorInfo, keep_f16: bool = True) -> np.ndarray:
+    """A tensor's bytes as float32 (float16 kept as is when `keep_f16`), numpy shape, new memory.
+
+    Quantized tensors are dequantized a few rows at a time into the output, so the temporaries
+    of gguf's dequantizer stay small next to a large embedding table."""
     import gguf
     from gguf.quants import dequantize
 
-    Q = gguf.GGMLQuantizationType
-    shape = numpy_shape(tensor)
-    qtype = tensor.tensor_type
-    if qtype == Q.F32 or (qtype == Q.F16 and keep_f16):
-        out = np.asarray(tensor.data).reshape(shape)
-    elif qtype in (Q.F16, Q.F64):
-        out = np.asarray(tensor.data, dtype=np.float32).reshape(shape)
-    else:
-        raw = np.asarray(tensor.data).reshape(-1, tensor.data.shape[-1])
-        out = np.empty(shape, dtype=np.float32)
-        rows = out.reshape(raw.shape[0], -1)
-        step = max(1, CHUNK_ELEMENTS // rows.shape[1])
-        for i in range(0, raw.shape[0], step):
-            rows[i:i + step] = dequantize(raw[i:i + step], qtype)
-    _check_finite(out, tensor.name, source)
+    name = t.type_name
+    if name in ("F32", "F16", "F64"):
+        src = raw.view({"F32": np.float32, "F16": np.float16, "F64": np.float64}[name]).reshape(t.shape)
+        return np.array(src, dtype=np.float16 if name == "F16" and keep_f16 else np.float32)
+    qtype = gguf.GGMLQuantizationType(t.type_id)
+    block, type_size = gguf.GGML_QUANT_SIZES[qtype]
+    rows = raw.reshape(-1, t.dims[0] // block * type_size)
+    out = np.empty(t.shape, dtype=np.float32)
+    flat = out.reshape(rows.shape[0], t.dims[0])
+    step = max(1, CHUNK_ELEMENTS // t.dims[0])
+    for i in range(0, rows.shape[0], step):
+        flat[i:i + step] = dequantize(rows[i:i + step], qtype)
     return out
+
+
+def read_config(reader, infos: list[TensorInfo], source: str) -> tuple[ModelConfig, dict[str, TensorInfo]]:
+    """The architecture config, and the tensors it needs, each checked for presence, shape and type."""
+    md = Metadata(reader, source)
+    cls = config_class(md.get_str("general.architecture"), source)
+    tensors = {t.name: t for t in infos}
+    cfg = cls.from_gguf(md, {name: t.shape for name, t in tensors.items()})
+    expected = cfg.tensor_shapes()
+    for name, shape in expected.items():
+        if name not in tensors:
+            raise InputError(f"{source}: tensor {name!r} is missing (needed by a {cfg.arch} model)")
+        if tensors[name].shape != shape:
+            raise InputError(f"{source}: tensor {name!r} has shape {list(tensors[name].shape)}, expected {list(shape)}")
+        _check_type_supported(tensors[name], source)
+    extra = sorted(set(tensors) - set(expected))
+    if extra:
+        raise InputError(f"{source}: unexpected tensor {extra[0]!r} ({len(extra)} in all) for a {cfg.arch} model",
+                         hint="this model variant is not supported")
+    return cfg, {name: tensors[name] for name in expected}
 
 
 def file_identity(path: str) -> dict:
@@ -119,27 +134,6 @@ def tokenizer_part(reader, source: str) -> tuple[dict, list[ArraySpec]]:
         raise InputError(f"{source}: invalid tokenizer metadata ({e})") from None
 
 
-def read_config(reader, source: str) -> tuple[ModelConfig, dict[str, object]]:
-    """The architecture config, and the GGUF tensors it needs, each checked for presence, shape and type."""
-    md = Metadata(reader, source)
-    cls = config_class(md.get_str("general.architecture"), source)
-    tensors = {t.name: t for t in reader.tensors}
-    shapes = {name: numpy_shape(t) for name, t in tensors.items()}
-    cfg = cls.from_gguf(md, shapes)
-    expected = cfg.tensor_shapes()
-    for name, shape in expected.items():
-        if name not in tensors:
-            raise InputError(f"{source}: tensor {name!r} is missing (needed by a {cfg.arch} model)")
-        if shapes[name] != shape:
-            raise InputError(f"{source}: tensor {name!r} has shape {list(shapes[name])}, expected {list(shape)}")
-        _check_type_supported(tensors[name], source)
-    extra = sorted(set(tensors) - set(expected))
-    if extra:
-        raise InputError(f"{source}: unexpected tensor {extra[0]!r} ({len(extra)} in all) for a {cfg.arch} model",
-                         hint="this model variant is not supported")
-    return cfg, {name: tensors[name] for name in expected}
-
-
 def import_gguf(src: str, out: str, *, keep_f16: bool = True, on_tensor: Callable[[str], None] | None = None,
                 source_name: str | None = None) -> ImportSummary:
     """Convert the GGUF file `src` to the .dpm artifact `out` (written atomically; `-` is stdout).
@@ -150,33 +144,33 @@ def import_gguf(src: str, out: str, *, keep_f16: bool = True, on_tensor: Callabl
         directory = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(directory):
             raise InputError(f"output directory does not exist: {directory}")
-    reader = open_gguf(src)
-    cfg, tensors = read_config(reader, src)
+    reader, infos = open_gguf(src)
+    cfg, tensors = read_config(reader, infos, src)
     tok_meta, tok_arrays = tokenizer_part(reader, src)
-    types = {name: t.tensor_type.name for name, t in tensors.items()}
+    model_name = Metadata(reader, src).get_str("general.name", default=None)
+    del reader  # its per-entry metadata objects are most of the memory before the tensors
+    gc.collect()
     source = file_identity(src)
-    if source_name is not None:
-        source["file"] = source_name
-    source["name"] = Metadata(reader, src).get_str("general.name", default=None)
+    source["file"] = source_name or source["file"]
+    source["name"] = model_name
+    types = {name: t.type_name for name, t in tensors.items()}
     meta = {"config": cfg.to_json(), "tokenizer": tok_meta, "source": source, "tensor_types": types}
 
-    def producer(t):
+    def producer(t: TensorInfo):
         def produce():
-            a = dequantize_tensor(t, src, keep_f16)
+            a = read_tensor_bytes(src, t, lambda raw: dequantize_raw(raw, t, keep_f16))
+            _check_finite(a, t.name, src)
             if on_tensor:
                 on_tensor(t.name)
             return a
         return produce
 
-    specs, shapes = [], cfg.tensor_shapes()
-    for name, t in tensors.items():
-        stays_f16 = keep_f16 and t.tensor_type.name == "F16"
-        specs.append(ArraySpec(name, np.dtype(np.float16 if stays_f16 else np.float32), shapes[name],
-                               produce=producer(t)))
+    specs = [ArraySpec(name, np.dtype(np.float16 if keep_f16 and t.type_name == "F16" else np.float32), t.shape,
+                       produce=producer(t)) for name, t in tensors.items()]
     try:
         n = container.write(out, DPM_MAGIC, DPM_VERSION, meta, specs + list(tok_arrays))
     except OSError as e:
         raise InputError(f"cannot write {out}: {e.strerror or e}") from None
-    return ImportSummary(arch=cfg.arch, name=source["name"], params=cfg.n_params(),
+    return ImportSummary(arch=cfg.arch, name=model_name, params=cfg.n_params(),
                          tensor_types=dict(collections.Counter(types.values())), output=out, bytes=n,
                          seconds=time.perf_counter() - t0, source=source)
