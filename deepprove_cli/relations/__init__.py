@@ -13,6 +13,8 @@ fold        prover kernels binding an operand's indices with eq weights (the bul
 einsum      Y = einsum(spec, A, B): batch / free / contracted letters, public operands
 elementwise linear relations with broadcasting (add, sub, lincomb, broadcast, identity checks),
             products (mul, scale by a public tensor) as Einsums
+ranges      range-checked columns handed to the lookup argument; limb helpers
+split       x + offset = hi 2^k + limbs (shift, rounding): integer helper, relation, range columns
 
 Importing this package compiles nothing; import the submodule you need.
 """

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepprove_cli.errors import InputError
+from deepprove_cli.errors import InputError, ProofInvalid
 from deepprove_cli.lookup import felt
 from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.einsum import Einsum
 from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
 from deepprove_cli.relations.public import PublicTensor
-from deepprove_cli.sumcheck.problem import check_final
 
 LABEL_POINT = "relation/linear/point"
 LABEL_VALUES = "relation/linear/values"
@@ -169,7 +168,8 @@ class LinearRelation:
                 v = sent.pop(0)
                 claims.append(TensorClaim(t.name, sub, v))
             total = felt.add(total, felt.scale(felt.mul(self._bcast_factor(k, parts), v), c))
-        check_final(felt.ZERO, total, f"{self.name}: linear relation")
+        if not felt.is_zero(total):
+            raise ProofInvalid(f"{self.name}: the linear relation does not hold at the point")
         return claims
 
 
