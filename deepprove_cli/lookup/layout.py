@@ -74,7 +74,9 @@ class Tree:
 
 @dataclass
 class Claim:
-    """Evaluations of some columns at one point: values[c] = column_c(point), a (c, 4) ext array."""
+    """Evaluations of some columns at one point: values[c] = column_c(point), a (c, 4) ext array.
+
+    A column of n rows is read as the multilinear table of its rows zero-padded to 2^len(point)."""
 
     point: np.ndarray
     values: np.ndarray

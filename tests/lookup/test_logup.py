@@ -100,3 +100,18 @@ def test_logup_identity_reference(rng):
     rows[0] = (rows[0][0], rows[0][1] + 1)
     left, right = ref.logup_sides(rows, [(a, 5 - a) for a in range(8)], mult, alpha, beta)
     assert left != right
+
+
+def test_many_lookup_sites(rng):
+    """Dozens of sites of random lengths into a few tables: many blocks, several trees per table."""
+    tables = [range_table(3), function_table("half", -8, 4, lambda x: x // 2), range_table(6)]
+    lookups = []
+    for _ in range(30):
+        t = int(rng.integers(0, 3))
+        n = int(rng.integers(1, 50))
+        lookups.append(_fn_lookup(rng, t, tables[t], n) if t == 1 else _range_lookup(rng, t, tables[t].log_size, n))
+    from deepprove_cli.lookup.layout import Layout
+
+    lay = Layout(tables, [lk.shape for lk in lookups])
+    assert max(len(ts) for ts in lay.tables_trees()) >= 3
+    _prove_verify(tables, lookups)
