@@ -15,6 +15,8 @@ elementwise linear relations with broadcasting (add, sub, lincomb, broadcast, id
             products (mul, scale by a public tensor) as Einsums
 ranges      range-checked columns handed to the lookup argument; limb helpers
 split       x + offset = hi 2^k + limbs (shift, rounding): integer helper, relation, range columns
+zerocheck   sumchecks over one layout mixing witness and public factors; batched zero-checks
+divrem      a = q b + r, 0 <= r < b per row: zero-check, remainder and gap range columns, limbs
 
 Importing this package compiles nothing; import the submodule you need.
 """

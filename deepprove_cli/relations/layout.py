@@ -100,6 +100,8 @@ class TensorLayout:
         """The tensor's entries as canonical field elements, unpadded (uint32 input is taken as field
         elements already; other integer dtypes are signed integers embedded as x mod p)."""
         arr = np.asarray(values)
+        if arr.shape != self.shape and _squeezed(arr.shape) == _squeezed(self.shape):
+            arr = arr.reshape(self.shape)  # size-1 dimensions carry no variables: same table
         if arr.shape != self.shape:
             raise InputError(f"{what}: expected shape {self.shape}, got {arr.shape}")
         if arr.dtype == np.uint32:
@@ -132,6 +134,10 @@ class TensorLayout:
             if d != 1 << part.shape[0]:
                 acc = felt.mul(acc, prefix_eval(part, d, 1, 0))
         return acc
+
+
+def _squeezed(shape) -> tuple:
+    return tuple(d for d in shape if d != 1)
 
 
 def small_to_field(arr: np.ndarray) -> np.ndarray:

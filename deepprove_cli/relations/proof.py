@@ -69,6 +69,12 @@ class RelationProof:
     def add_sumcheck(self, proof: SumcheckProof) -> None:
         self.sumchecks.append(proof)
 
+    def extend(self, sub: "RelationProof") -> None:
+        """Append a sub-relation's proof (its values were absorbed when it was made); the verifier
+        takes it back with `ProofCursor.sub` at the same place in its replay."""
+        self.sumchecks.extend(sub.sumchecks)
+        self.values.extend(sub.values)
+
     # -- wire -----------------------------------------------------------------------------------
 
     @property
@@ -137,6 +143,16 @@ class ProofCursor:
         sc = self._proof.sumchecks[self._s]
         self._s += 1
         return verify_sumcheck(claim, num_vars, degree, sc, transcript)
+
+    def sub(self, shape: ProofShape) -> RelationProof:
+        """The next sub-relation's proof (see `RelationProof.extend`), for its own verifier."""
+        k, m = len(shape.sumchecks), shape.values
+        if self._s + k > len(self._proof.sumchecks) or self._v + m > len(self._proof.values):
+            raise ProofInvalid("relation proof: a sub-proof is missing")
+        out = RelationProof(self._proof.sumchecks[self._s:self._s + k], self._proof.values[self._v:self._v + m])
+        self._s += k
+        self._v += m
+        return out
 
     def finish(self) -> None:
         if self._v != len(self._proof.values) or self._s != len(self._proof.sumchecks):

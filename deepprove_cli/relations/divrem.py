@@ -1,0 +1,145 @@
+"""DivRem: q = floor(a / b), r = a - q b with 0 <= r < b, b > 0 per row (broadcast along a's trailing
+dimensions): softmax normalization by the row sum, and any integer division by a witness.
+
+q and r are committed advice. The proof:
+- zero-check (zerocheck.py): sum_x eq(tau, x) (a - q b~ - r)(x) = 0 over a's layout, b~ = b constant
+  along the trailing dimensions (padded entries of a, q, r are zero, so b~'s padding is irrelevant);
+  leaves claims on a, q, b, r at the sumcheck's final point;
+- range checks (lookup argument): r in [0, 2^bits) and the GAP g = b~ - 1 - r in [0, 2^bits) (with
+  the -1 masked to real entries, so padded gaps are 0), which together give 0 <= r < b and b >= 1.
+  For bits <= 16 the gap is a DERIVED column (never committed): the lookup's claim on it turns into
+  claims on b and r by `prove_gap` (a linear relation, no sumcheck). For wider remainders r and g
+  are committed as 16-bit limbs; identity checks at a challenge point tie r and b~ - 1 - r to them.
+
+q being the floor then follows: a = q b + r with 0 <= r < b over the integers, provided the products
+do not wrap (|q b| + b < p/2 from the quantizer's bounds on a and b).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deepprove_cli.errors import InputError
+from deepprove_cli.relations.claims import TensorClaim
+from deepprove_cli.relations.elementwise import LinearRelation
+from deepprove_cli.relations.layout import Operand
+from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
+from deepprove_cli.relations.ranges import MAX_BITS, RangeColumn, limb_widths, split_limbs
+from deepprove_cli.relations.zerocheck import ProductSum, eq_factor
+
+LABEL_TAU = "relation/divrem/tau"
+
+
+def divrem_int(a, b_rows, axes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(q, r) = (floor(a / b), a - q b) with b per row: b's shape is a's without the last `axes`
+    dimensions. InputError unless every b > 0."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b_rows, dtype=np.int64)
+    if b.size and int(b.min()) <= 0:
+        raise InputError("divrem: every divisor must be positive")
+    bb = b.reshape(b.shape + (1,) * axes)
+    q = a // bb
+    return q, a - q * bb
+
+
+class DivRem:
+    """a = q b + r, 0 <= r < b < 2^bits (b per row: a.shape[:len(b.shape)] == b.shape)."""
+
+    def __init__(self, a: Operand, b: Operand, q: str, r: str, bits: int):
+        k = len(b.shape)
+        if a.shape[:k] != b.shape or k == 0 or k > len(a.shape):
+            raise InputError(f"divrem: divisor shape {b.shape} must be a leading part of {a.shape}")
+        if not 1 <= int(bits) <= 31:
+            raise InputError(f"divrem: remainder width {bits} outside [1, 31]")
+        self.a, self.b, self.bits = a, b, int(bits)
+        self.axes = len(a.shape) - k
+        self.q, self.r = Operand(q, a.shape), Operand(r, a.shape)
+        self.gap = Operand(f"{r}.gap", a.shape)
+        b_bcast = Operand(b.name, b.shape + (1,) * self.axes)  # same table and points as b
+        self.check = self._check(np.zeros((self.a.layout.num_vars, 4), np.uint32))
+        self.gap_relation = LinearRelation(a.shape, [(-1, self.gap), (1, b_bcast), (-1, self.r)], -1,
+                                           name=f"divrem gap {r}")
+        self.limbs = limb_widths(self.bits) if self.bits > MAX_BITS else ()
+        self.identities = []
+        if self.limbs:
+            self.r_limbs = [Operand(f"{r}.lo{j}", a.shape) for j in range(len(self.limbs))]
+            self.g_limbs = [Operand(f"{r}.gap.lo{j}", a.shape) for j in range(len(self.limbs))]
+            offs = [sum(self.limbs[:j]) for j in range(len(self.limbs))]
+            self.identities = [
+                LinearRelation(a.shape, [(-1, self.r)] + [(1 << o, l) for o, l in zip(offs, self.r_limbs)],
+                               name=f"divrem limbs {r}"),
+                LinearRelation(a.shape, [(1, b_bcast), (-1, self.r)] + [(-(1 << o), l) for o, l in
+                                                                       zip(offs, self.g_limbs)], -1,
+                               name=f"divrem gap limbs {r}")]
+
+    def _check(self, tau: np.ndarray) -> ProductSum:
+        """The zero-check's sum for the point tau."""
+        return ProductSum(self.a.shape, {"eq": eq_factor(tau), "a": self.a, "q": self.q, "b": self.b, "r": self.r},
+                          [(1, ["eq", "a"]), (-1, ["eq", "q", "b"]), (-1, ["eq", "r"])],
+                          dims={"b": list(range(len(self.b.shape)))}, label="divrem")
+
+    def describe(self) -> dict:
+        return {"a": self.a.describe(), "b": self.b.describe(), "q": self.q.name, "r": self.r.name, "bits": self.bits}
+
+    # -- witness and columns -------------------------------------------------------------------
+
+    def witness(self, a_values, b_values) -> dict[str, np.ndarray]:
+        """q, r, the gap b - 1 - r and (wide remainders) the limbs, as int64 tensors."""
+        q, r = divrem_int(a_values, b_values, self.axes)
+        gap = np.asarray(b_values, dtype=np.int64).reshape(self.b.shape + (1,) * self.axes) - 1 - r
+        out = {self.q.name: q, self.r.name: r, self.gap.name: gap}
+        if self.limbs:
+            if int(np.asarray(b_values).max()) > 1 << self.bits:
+                raise InputError(f"divrem: a divisor exceeds 2^{self.bits}")
+            out.update({l.name: v for l, v in zip(self.r_limbs, split_limbs(r, self.limbs))})
+            out.update({l.name: v for l, v in zip(self.g_limbs, split_limbs(gap, self.limbs))})
+        return out
+
+    def range_columns(self) -> list[RangeColumn]:
+        """What the lookup argument range-checks. Without limbs the gap column is derived: pass the
+        lookup's claim on it to `prove_gap` / `verify_gap`."""
+        if not self.limbs:
+            return [RangeColumn(self.r.name, self.bits, self.a.shape), RangeColumn(self.gap.name, self.bits, self.a.shape)]
+        return [RangeColumn(l.name, w, self.a.shape) for ls in (self.r_limbs, self.g_limbs) for l, w in zip(ls, self.limbs)]
+
+    # -- the main proof ------------------------------------------------------------------------
+
+    def proof_shape(self) -> ProofShape:
+        shape = self.check.proof_shape()
+        for rel in self.identities:
+            shape = shape + rel.proof_shape(False)
+        return shape
+
+    def _start(self, transcript) -> ProductSum:
+        bind(transcript, "divrem", self.describe())
+        return self._check(transcript.challenge_exts(LABEL_TAU, self.check.num_vars))
+
+    def prove(self, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
+        """The zero-check (and limb identities). `values`: a, b and the witness. The caller has absorbed
+        the commitments of q, r (and limbs) before."""
+        check = self._start(transcript)
+        proof = RelationProof()
+        _, claims = check.prove(np.zeros(4, np.uint32), values, proof, transcript)
+        for rel in self.identities:
+            p, c = rel.prove(None, values, transcript)
+            proof.extend(p)
+            claims += c
+        return proof, claims
+
+    def verify(self, proof: RelationProof, transcript) -> list[TensorClaim]:
+        check = self._start(transcript)
+        cur = proof.cursor(self.proof_shape())
+        _, claims = check.verify(np.zeros(4, np.uint32), cur, transcript)
+        for rel in self.identities:
+            claims += rel.verify(None, cur.sub(rel.proof_shape(False)), transcript)
+        cur.finish()
+        return claims
+
+    # -- the derived gap column (bits <= 16) ---------------------------------------------------
+
+    def prove_gap(self, claim: TensorClaim, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
+        """The lookup argument's claim on the gap column -> claims on b and r at the same point."""
+        return self.gap_relation.prove(claim, values, transcript)
+
+    def verify_gap(self, claim: TensorClaim, proof: RelationProof, transcript) -> list[TensorClaim]:
+        return self.gap_relation.verify(claim, proof, transcript)
