@@ -136,6 +136,32 @@ class Table:
         return {"name": self.name, "start": self.start, "log_size": self.log_size, "outputs": len(self.outputs),
                 "committed": self.committed, "digest": self.digest().hex()}
 
+    # -- artifacts (io.container) --------------------------------------------------------------------
+
+    def to_spec(self, prefix: str):
+        """(meta, array specs) to store this table in an artifact container: `describe()` as meta, the
+        outputs as int64 arrays named prefix/out<k>."""
+        from deepprove_cli.io.container import ArraySpec
+
+        return self.describe(), [ArraySpec.of(f"{prefix}/out{k}", o) for k, o in enumerate(self.outputs)]
+
+    @classmethod
+    def from_spec(cls, meta: dict, container, prefix: str) -> "Table":
+        """The table stored by `to_spec`; InputError if anything is missing or the digest disagrees."""
+        try:
+            name, start, log_size = meta["name"], int(meta["start"]), int(meta["log_size"])
+            n_out, committed, digest = int(meta["outputs"]), bool(meta["committed"]), str(meta["digest"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"lookup table {prefix}: incomplete table description") from None
+        names = [f"{prefix}/out{k}" for k in range(n_out)]
+        missing = [nm for nm in names if nm not in container]
+        if missing:
+            raise InputError(f"lookup table {prefix}: missing array {missing[0]}")
+        table = cls(name, start, log_size, [np.asarray(container[nm]) for nm in names], committed)
+        if table.digest().hex() != digest:
+            raise InputError(f"lookup table {name}: stored values do not match the recorded digest")
+        return table
+
 
 def range_table(bits: int, name: str | None = None) -> Table:
     """The range [0, 2^bits): a value is in it iff 0 <= value < 2^bits."""

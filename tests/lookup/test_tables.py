@@ -80,3 +80,21 @@ def test_outputs_are_read_only():
     t = function_table("f", 0, 2, lambda x: x)
     with pytest.raises(ValueError):
         t.outputs[0][0] = 5
+
+
+def test_container_round_trip(tmp_path):
+    from deepprove_cli.io import container
+
+    t = function_table("gelu", -8, 4, lambda x: (x * 3, -x), committed=True)
+    meta, specs = t.to_spec("tables/0")
+    data = container.to_bytes(b"DPTEST\0\0", 1, {"table": meta}, specs)
+    c = container.parse(data, "test")
+    back = Table.from_spec(c.meta["table"], c, "tables/0")
+    assert back.digest() == t.digest() and back.committed and back.arity == 3
+    meta2 = dict(meta, digest="00" * 32)
+    with pytest.raises(InputError, match="digest"):
+        Table.from_spec(meta2, c, "tables/0")
+    with pytest.raises(InputError, match="missing array"):
+        Table.from_spec(dict(meta, outputs=3), c, "tables/0")
+    with pytest.raises(InputError, match="incomplete"):
+        Table.from_spec({"name": "x"}, c, "tables/0")
