@@ -21,10 +21,9 @@ import numpy as np
 
 from deepprove_cli.errors import InputError
 from deepprove_cli.relations.claims import TensorClaim
-from deepprove_cli.relations.elementwise import LinearRelation
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
-from deepprove_cli.relations.ranges import MAX_BITS, RangeColumn, limb_widths, split_limbs
+from deepprove_cli.relations.ranges import RangeCheck, RangeColumn
 from deepprove_cli.relations.zerocheck import ProductSum, eq_factor
 
 LABEL_TAU = "relation/divrem/tau"
@@ -43,7 +42,7 @@ def divrem_int(a, b_rows, axes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DivRem:
-    """a = q b + r, 0 <= r < b < 2^bits (b per row: a.shape[:len(b.shape)] == b.shape)."""
+    """a = q b + r, 0 <= r < b <= 2^bits (b per row: a.shape[:len(b.shape)] == b.shape)."""
 
     def __init__(self, a: Operand, b: Operand, q: str, r: str, bits: int):
         k = len(b.shape)
@@ -54,23 +53,11 @@ class DivRem:
         self.a, self.b, self.bits = a, b, int(bits)
         self.axes = len(a.shape) - k
         self.q, self.r = Operand(q, a.shape), Operand(r, a.shape)
-        self.gap = Operand(f"{r}.gap", a.shape)
         b_bcast = Operand(b.name, b.shape + (1,) * self.axes)  # same table and points as b
         self.check = self._check(np.zeros((self.a.layout.num_vars, 4), np.uint32))
-        self.gap_relation = LinearRelation(a.shape, [(-1, self.gap), (1, b_bcast), (-1, self.r)], -1,
-                                           name=f"divrem gap {r}")
-        self.limbs = limb_widths(self.bits) if self.bits > MAX_BITS else ()
-        self.identities = []
-        if self.limbs:
-            self.r_limbs = [Operand(f"{r}.lo{j}", a.shape) for j in range(len(self.limbs))]
-            self.g_limbs = [Operand(f"{r}.gap.lo{j}", a.shape) for j in range(len(self.limbs))]
-            offs = [sum(self.limbs[:j]) for j in range(len(self.limbs))]
-            self.identities = [
-                LinearRelation(a.shape, [(-1, self.r)] + [(1 << o, l) for o, l in zip(offs, self.r_limbs)],
-                               name=f"divrem limbs {r}"),
-                LinearRelation(a.shape, [(1, b_bcast), (-1, self.r)] + [(-(1 << o), l) for o, l in
-                                                                       zip(offs, self.g_limbs)], -1,
-                               name=f"divrem gap limbs {r}")]
+        self.ranges = [RangeCheck(r, a.shape, bits, [(1, self.r)]),
+                       RangeCheck(f"{r}.gap", a.shape, bits, [(1, b_bcast), (-1, self.r)], -1)]
+        self.gap = self.ranges[1]
 
     def _check(self, tau: np.ndarray) -> ProductSum:
         """The zero-check's sum for the point tau."""
@@ -84,30 +71,24 @@ class DivRem:
     # -- witness and columns -------------------------------------------------------------------
 
     def witness(self, a_values, b_values) -> dict[str, np.ndarray]:
-        """q, r, the gap b - 1 - r and (wide remainders) the limbs, as int64 tensors."""
+        """q, r and what the range checks need (the gap b - 1 - r, or limbs), as int64 tensors."""
         q, r = divrem_int(a_values, b_values, self.axes)
-        gap = np.asarray(b_values, dtype=np.int64).reshape(self.b.shape + (1,) * self.axes) - 1 - r
-        out = {self.q.name: q, self.r.name: r, self.gap.name: gap}
-        if self.limbs:
-            if int(np.asarray(b_values).max()) > 1 << self.bits:
-                raise InputError(f"divrem: a divisor exceeds 2^{self.bits}")
-            out.update({l.name: v for l, v in zip(self.r_limbs, split_limbs(r, self.limbs))})
-            out.update({l.name: v for l, v in zip(self.g_limbs, split_limbs(gap, self.limbs))})
+        out = {self.q.name: q, self.r.name: r}
+        for rc in self.ranges:
+            out.update(rc.witness({**out, self.b.name: b_values}))
         return out
 
     def range_columns(self) -> list[RangeColumn]:
         """What the lookup argument range-checks. Without limbs the gap column is derived: pass the
         lookup's claim on it to `prove_gap` / `verify_gap`."""
-        if not self.limbs:
-            return [RangeColumn(self.r.name, self.bits, self.a.shape), RangeColumn(self.gap.name, self.bits, self.a.shape)]
-        return [RangeColumn(l.name, w, self.a.shape) for ls in (self.r_limbs, self.g_limbs) for l, w in zip(ls, self.limbs)]
+        return [c for rc in self.ranges for c in rc.columns()]
 
     # -- the main proof ------------------------------------------------------------------------
 
     def proof_shape(self) -> ProofShape:
         shape = self.check.proof_shape()
-        for rel in self.identities:
-            shape = shape + rel.proof_shape(False)
+        for rc in self.ranges:
+            shape = shape + rc.identity_shape()
         return shape
 
     def _start(self, transcript) -> ProductSum:
@@ -120,8 +101,8 @@ class DivRem:
         check = self._start(transcript)
         proof = RelationProof()
         _, claims = check.prove(np.zeros(4, np.uint32), values, proof, transcript)
-        for rel in self.identities:
-            p, c = rel.prove(None, values, transcript)
+        for rc in self.ranges:
+            p, c = rc.prove_identity(values, transcript)
             proof.extend(p)
             claims += c
         return proof, claims
@@ -130,8 +111,8 @@ class DivRem:
         check = self._start(transcript)
         cur = proof.cursor(self.proof_shape())
         _, claims = check.verify(np.zeros(4, np.uint32), cur, transcript)
-        for rel in self.identities:
-            claims += rel.verify(None, cur.sub(rel.proof_shape(False)), transcript)
+        for rc in self.ranges:
+            claims += rc.verify_identity(cur.sub(rc.identity_shape()), transcript)
         cur.finish()
         return claims
 
@@ -139,7 +120,7 @@ class DivRem:
 
     def prove_gap(self, claim: TensorClaim, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
         """The lookup argument's claim on the gap column -> claims on b and r at the same point."""
-        return self.gap_relation.prove(claim, values, transcript)
+        return self.gap.prove_column(claim, values, transcript)
 
     def verify_gap(self, claim: TensorClaim, proof: RelationProof, transcript) -> list[TensorClaim]:
-        return self.gap_relation.verify(claim, proof, transcript)
+        return self.gap.verify_column(claim, proof, transcript)

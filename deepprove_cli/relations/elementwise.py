@@ -91,7 +91,9 @@ class LinearRelation:
         """sum_k c_k bcast(T_k) + const over the real entries (int64): zero iff the relation holds."""
         acc = np.full(self.shape, self.const, dtype=np.int64)
         for c, t in self.terms:
-            v = t.values() if isinstance(t, PublicTensor) else values[t.name]
+            v = np.asarray(t.values() if isinstance(t, PublicTensor) else values[t.name])
+            if v.size == t.layout.size:
+                v = v.reshape(t.shape)  # e.g. a per-row (H, T) tensor read as (H, T, 1)
             acc = acc + c * broadcast_values(v, self.shape)
         return acc
 

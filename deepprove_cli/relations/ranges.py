@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepprove_cli.errors import InputError
-from deepprove_cli.relations.layout import TensorLayout
+from deepprove_cli.relations.elementwise import LinearRelation
+from deepprove_cli.relations.layout import Operand, TensorLayout
+from deepprove_cli.relations.proof import ProofShape, RelationProof
 
 MAX_BITS = 16  # intprog.md: range tables of at most 2^16 rows; wider values are split into limbs
 
@@ -60,3 +62,87 @@ def split_limbs(values, widths) -> list[np.ndarray]:
         out.append((v >> off) & ((1 << w) - 1))
         off += w
     return out
+
+
+class RangeCheck:
+    """0 <= v < 2^bits on every entry of v = sum_k c_k bcast(T_k) + const [real], over `shape`.
+
+    Three forms, chosen from the public description:
+    - v is one committed tensor and bits <= 16: its own column (`columns()` names the tensor);
+    - v is an expression and bits <= 16: a DERIVED column named `name`, never committed; the lookup
+      argument's claim on it goes to `prove_column` / `verify_column` (a linear relation at the
+      claim's point: claims on the T_k);
+    - bits > 16: v is committed as 16-bit limbs `name.lo{j}` (the columns) and `prove_identity` /
+      `verify_identity` check v = sum_j 2^(16 j) limb_j at a challenge point (the caller absorbed the
+      limbs' commitments first).
+    """
+
+    def __init__(self, name: str, shape, bits: int, terms, const: int = 0):
+        if not 1 <= int(bits) <= 31:
+            raise InputError(f"range check {name}: width {bits} outside [1, 31]")
+        self.name, self.shape, self.bits = name, tuple(shape), int(bits)
+        self.terms, self.const = [(int(c), t) for c, t in terms], int(const)
+        self.widths = limb_widths(self.bits) if self.bits > MAX_BITS else (self.bits,)
+        self.direct = (self.bits <= MAX_BITS and self.const == 0 and len(self.terms) == 1 and self.terms[0][0] == 1
+                       and isinstance(self.terms[0][1], Operand) and self.terms[0][1].shape == self.shape)
+        self.column_relation = None
+        self.identity = None
+        if self.bits <= MAX_BITS and not self.direct:
+            self.column_relation = LinearRelation(self.shape, [(-1, Operand(name, self.shape))] + self.terms,
+                                                  self.const, name=f"range column {name}")
+        if self.bits > MAX_BITS:
+            self.limbs = [Operand(f"{name}.lo{j}", self.shape) for j in range(len(self.widths))]
+            offs = [sum(self.widths[:j]) for j in range(len(self.widths))]
+            self.identity = LinearRelation(self.shape, self.terms + [(-(1 << o), l) for o, l in zip(offs, self.limbs)],
+                                           self.const, name=f"range limbs {name}")
+
+    def describe(self) -> dict:
+        return {"name": self.name, "bits": self.bits, "shape": list(self.shape)}
+
+    def value(self, values: dict) -> np.ndarray:
+        """v (int64) from the tensors' values."""
+        return LinearRelation(self.shape, self.terms, self.const).residual(values)
+
+    def witness(self, values: dict) -> dict[str, np.ndarray]:
+        """The derived column's values or the limbs (int64) for the lookup argument; {} if direct."""
+        if self.direct:
+            return {}
+        v = self.value(values)
+        if self.bits <= MAX_BITS:
+            return {self.name: v}
+        if v.size and (int(v.min()) < 0 or int(v.max()) >= 1 << self.bits):
+            raise InputError(f"range check {self.name}: a value lies outside [0, 2^{self.bits})")
+        return {l.name: x for l, x in zip(self.limbs, split_limbs(v, self.widths))}
+
+    def columns(self) -> list[RangeColumn]:
+        if self.direct:
+            return [RangeColumn(self.terms[0][1].name, self.bits, self.shape)]
+        if self.bits <= MAX_BITS:
+            return [RangeColumn(self.name, self.bits, self.shape)]
+        return [RangeColumn(l.name, w, self.shape) for l, w in zip(self.limbs, self.widths)]
+
+    def identity_shape(self):
+        return self.identity.proof_shape(False) if self.identity else ProofShape()
+
+    def prove_identity(self, values: dict, transcript):
+        """(proof, claims) of the limb identity (empty without limbs)."""
+        if self.identity is None:
+            return RelationProof(), []
+        return self.identity.prove(None, values, transcript)
+
+    def verify_identity(self, proof, transcript) -> list:
+        if self.identity is None:
+            proof.cursor(self.identity_shape()).finish()
+            return []
+        return self.identity.verify(None, proof, transcript)
+
+    def prove_column(self, claim, values: dict, transcript):
+        """The lookup's claim on the derived column -> claims on the tensors it is made of."""
+        if self.column_relation is None:
+            raise InputError(f"range check {self.name}: no derived column")
+        return self.column_relation.prove(claim, values, transcript)
+
+    def verify_column(self, claim, proof, transcript) -> list:
+        if self.column_relation is None:
+            raise InputError(f"range check {self.name}: no derived column")
+        return self.column_relation.verify(claim, proof, transcript)
