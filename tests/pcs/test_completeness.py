@@ -110,3 +110,15 @@ def test_verifier_imports_no_prover_kernels():
     bad = [m for m in mods if m.rsplit(".", 1)[-1] in prover or m.startswith(("deepprove_cli.poly",
                                                                               "deepprove_cli.sumcheck"))]
     assert "deepprove_cli.pcs.basefold.verifier" in mods and not bad, bad
+
+
+def test_prover_data_claim_helper(rng):
+    from deepprove_cli.pcs import commit, open_batch
+
+    from .helpers import transcript
+
+    polys = tables(rng, [5, 3])
+    data = commit(polys, SMALL)
+    claims = [data.claim(0, point(rng, 5)), data.claim(1, rng.integers(0, 100, size=3))]
+    proof = open_batch(data, claims, transcript(), SMALL)
+    verify(data.commitment, claims, proof)

@@ -17,6 +17,7 @@ from deepprove_cli.errors import InputError
 from deepprove_cli.field.babybear import check_canonical
 from deepprove_cli.hash.merkle import MerkleTree
 from deepprove_cli.pcs.basefold import batch_tree
+from deepprove_cli.pcs.basefold.claims import Claim
 from deepprove_cli.pcs.basefold.commitment import Commitment
 from deepprove_cli.pcs.basefold.encoding import encode, to_windows
 from deepprove_cli.pcs.basefold.layout import BatchLayout
@@ -41,6 +42,13 @@ class ProverData:
         g = self.layout.group_of(poly)
         return self.tables[g][self.layout.groups[g].polys.index(poly)]
 
+    def claim(self, poly: int, point) -> Claim:
+        """The honest claim "polynomial `poly` at `point` ((n_k, 4) ext or (n_k,) base) is its value"."""
+        from deepprove_cli.poly.multilinear import evaluate
+
+        pt = Claim.of(poly, point, 0).point
+        return Claim(int(poly), pt, evaluate(self.table(poly), pt))
+
 
 def _num_vars(t, i: int) -> int:
     if not isinstance(t, np.ndarray) or t.ndim != 1:
@@ -55,7 +63,8 @@ def _num_vars(t, i: int) -> int:
 
 def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
     """Commit to base-field evaluation tables (a list of (2^n_k,) uint32, any sizes) at the params'
-    rate and arity. Returns the prover's data; `.commitment` is what the verifier gets."""
+    rate and arity. Returns the prover's data; `.commitment` is what the verifier gets. A lone
+    polynomial of its size is kept by reference (not copied): do not modify it before opening."""
     polys = list(polys)
     if not polys:
         raise InputError("commit: no polynomials")
