@@ -13,10 +13,11 @@ fold        prover kernels binding an operand's indices with eq weights (the bul
 einsum      Y = einsum(spec, A, B): batch / free / contracted letters, public operands
 elementwise linear relations with broadcasting (add, sub, lincomb, broadcast, identity checks),
             products (mul, scale by a public tensor) as Einsums
-ranges      range-checked columns handed to the lookup argument; limb helpers
+ranges      range-checked columns handed to the lookup argument: direct, derived, 16-bit limbs
 split       x + offset = hi 2^k + limbs (shift, rounding): integer helper, relation, range columns
 zerocheck   sumchecks over one layout mixing witness and public factors; batched zero-checks
 divrem      a = q b + r, 0 <= r < b per row: zero-check, remainder and gap range columns, limbs
+rowmax      m = masked row max: committed m, one-hot and differences, one batched zero-check
 
 Importing this package compiles nothing; import the submodule you need.
 """

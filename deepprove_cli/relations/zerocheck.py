@@ -7,9 +7,10 @@ where each factor F_f is
   others (broadcast over padded positions too: its table is the operand's padded table repeated),
   so F_f(s) = T(s restricted to its dimensions): the prover sends that value and the verifier
   leaves a claim on T there;
-- a public table the verifier evaluates at the final point itself (eq(tau, .) of a zero-check, eq over
-  the row dimensions only, masks, indicators): given as a table builder (prover) and an evaluator
-  (verifier).
+- a public tensor (relations.public: masks, tables) spanning some dimensions, broadcast the same
+  way, which the verifier evaluates at its part of the point;
+- a public table over the whole layout the verifier evaluates itself (eq(tau, .) of a zero-check, eq
+  over the row dimensions only): given as a table builder (prover) and an evaluator (verifier).
 One generic sumcheck (degree = the longest term) runs over all of them; at its final point the
 verifier rebuilds the summand from the sent and evaluated factors (`sumcheck.problem.final_value`).
 
@@ -34,6 +35,7 @@ from deepprove_cli.lookup import felt
 from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.proof import ProofCursor, ProofShape, RelationProof
+from deepprove_cli.relations.public import PublicTensor
 from deepprove_cli.sumcheck.problem import check_final, final_value, make_terms
 
 
@@ -58,6 +60,19 @@ def eq_factor(tau: np.ndarray) -> Public:
     return Public(table, lambda s: eq_eval(tau, s))
 
 
+def leading_eq_factor(tau_high: np.ndarray, low_vars: int) -> Public:
+    """eq(tau_high, x_high) over the HIGH variables (the leading dimensions: rows), constant in the
+    `low_vars` lowest ones."""
+    from deepprove_cli.poly.eq import eq_eval
+
+    def table():
+        from deepprove_cli.poly.eq import eq_table
+
+        return np.repeat(eq_table(tau_high), 1 << low_vars, axis=0)
+
+    return Public(table, lambda s: eq_eval(tau_high, s[low_vars:]))
+
+
 class ProductSum:
     """sum over a full layout of sum_k coeff_k prod of named factors (see the module docstring).
 
@@ -72,14 +87,14 @@ class ProductSum:
         self.label = label
         self.dims = {}
         for name, f in factors.items():
-            if isinstance(f, Operand):
+            if isinstance(f, (Operand, PublicTensor)):
                 d = (dims or {}).get(name, list(range(len(shape) - len(f.shape), len(shape))))
                 if [self.layout.shape[i] for i in d] != list(f.shape) or sorted(d) != list(d):
                     raise InputError(f"{label}: factor {name} of shape {f.shape} does not span dimensions {d} "
                                      f"of {self.layout.shape}")
                 self.dims[name] = list(d)
             elif not isinstance(f, Public):
-                raise InputError(f"{label}: factor {name} must be an Operand or a Public")
+                raise InputError(f"{label}: factor {name} must be an Operand, a PublicTensor or a Public")
         self.terms = make_terms([(c, [self.names.index(n) for n in fs]) for c, fs in terms])
         self.degree = max(len(t.factors) for t in self.terms)
         self.witnesses = [n for n in self.names if isinstance(factors[n], Operand)]
@@ -99,9 +114,13 @@ class ProductSum:
         f = self.factors[name]
         if isinstance(f, Public):
             return f.table()
-        if f.name not in values:
+        if isinstance(f, PublicTensor):
+            t = f.table()
+        elif f.name not in values:
             raise InputError(f"{self.label}: no values for {f.name!r}")
-        t = f.layout.table(values[f.name], f.name).reshape(f.layout.padded_shape)
+        else:
+            t = f.layout.table(values[f.name], f.name)
+        t = t.reshape(f.layout.padded_shape)
         shape = [1] * len(self.layout.shape)
         for i, d in zip(self.dims[name], f.layout.padded_shape):
             shape[i] = d
@@ -128,8 +147,11 @@ class ProductSum:
         for n, v in zip(self.witnesses, sent):
             evals[self.names.index(n)] = v
         for i, n in enumerate(self.names):
-            if isinstance(self.factors[n], Public):
-                evals[i] = self.factors[n].evaluate(s)
+            f = self.factors[n]
+            if isinstance(f, Public):
+                evals[i] = f.evaluate(s)
+            elif isinstance(f, PublicTensor):
+                evals[i] = f.evaluate(self._sub_point(n, s))
         check_final(expected, final_value(self.terms, evals), self.label)
         return s, [TensorClaim(self.factors[n].name, self._sub_point(n, s), v) for n, v in zip(self.witnesses, sent)]
 
