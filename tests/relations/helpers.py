@@ -56,3 +56,22 @@ def rejects(fn, *args, **kw) -> bool:
     except ProofInvalid:
         return True
     return False
+
+
+def tampered_proofs(proof):
+    """Copies of a relation proof with one thing changed: each prover value, then one round value
+    per round of each sumcheck."""
+    from deepprove_cli.relations.proof import RelationProof
+    from deepprove_cli.sumcheck.proof import SumcheckProof
+
+    for i in range(len(proof.values)):
+        vals = list(proof.values)
+        vals[i] = bump(vals[i], i % 4)
+        yield RelationProof(list(proof.sumchecks), vals)
+    for k, sc in enumerate(proof.sumchecks):
+        for j in range(sc.num_vars):
+            r = sc.round_evals.copy()
+            r[j, j % sc.degree, j % 4] = (int(r[j, j % sc.degree, j % 4]) + 1) % P
+            scs = list(proof.sumchecks)
+            scs[k] = SumcheckProof(r)
+            yield RelationProof(scs, list(proof.values))
