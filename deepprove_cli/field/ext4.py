@@ -60,25 +60,25 @@ def ext_store(x, i, c):
     x[k + _U3] = c[3]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ext_from_base(s):
     """The base element s as an extension element (s, 0, 0, 0)."""
     return (np.uint32(s), np.uint32(0), np.uint32(0), np.uint32(0))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ext_add(a, b):
     """a + b, coefficient-wise."""
     return (add(a[0], b[0]), add(a[1], b[1]), add(a[2], b[2]), add(a[3], b[3]))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ext_sub(a, b):
     """a - b, coefficient-wise."""
     return (sub(a[0], b[0]), sub(a[1], b[1]), sub(a[2], b[2]), sub(a[3], b[3]))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def ext_neg(a):
     """-a."""
     z = np.uint32(0)
