@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, mul, sub
-from deepprove_cli.field.ext4 import ext_mul, ext_sub
+from deepprove_cli.field.ext4 import ext_mul, ext_mul_outlined, ext_sub
 from deepprove_cli.poly.flat import ld, num_chunks, run_serially, st
 
 _SERIAL_MAX_VARS = 10  # below this, doubling alone (no thread launch)
@@ -76,21 +76,21 @@ def _eq_tensor_par(low, high, out, ext, nchunks):
 
 
 @njit(cache=True)
-def eq_eval_kernel(r, s):
+def eq_eval_kernel(r, s):  # a sequential chain: the called ext_mul (compile time)
     """eq(r, s) for two ext points (n, 4): prod_j (1 - r_j - s_j + 2 r_j s_j)."""
     acc = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
     one = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
     for j in range(r.shape[0]):
         a = (r[j, 0], r[j, 1], r[j, 2], r[j, 3])
         b = (s[j, 0], s[j, 1], s[j, 2], s[j, 3])
-        ab = ext_mul(a, b)
+        ab = ext_mul_outlined(a, b)
         # r s + (1 - r)(1 - s) = 1 - r - s + 2 r s
         t = ext_sub(ext_sub(one, a), b)
         t = (np.uint32((np.uint64(t[0]) + np.uint64(2) * ab[0]) % np.uint64(P)),
              np.uint32((np.uint64(t[1]) + np.uint64(2) * ab[1]) % np.uint64(P)),
              np.uint32((np.uint64(t[2]) + np.uint64(2) * ab[2]) % np.uint64(P)),
              np.uint32((np.uint64(t[3]) + np.uint64(2) * ab[3]) % np.uint64(P)))
-        acc = ext_mul(acc, t)
+        acc = ext_mul_outlined(acc, t)
     return acc
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import ext_mul, ext_mul_base
+from deepprove_cli.field.ext4 import ext_load, ext_mul, ext_mul_base, ext_store
 
 U0 = np.uint64(0)
 U1 = np.uint64(1)
@@ -25,6 +25,9 @@ U2 = np.uint64(2)
 U3 = np.uint64(3)
 U4 = np.uint64(4)
 ZERO64 = (U0, U0, U0, U0)
+
+ld = ext_load  # element i of a flat ext array, as a 4-tuple
+st = ext_store
 
 PARALLEL_MIN = 1 << 14  # work items (entries, pairs) below which a kernel runs on one thread
 CHUNK_MIN = 1 << 12  # work items per parallel chunk, at least
@@ -42,22 +45,6 @@ def num_chunks(items: int) -> int:
     return max(1, min(MAX_CHUNKS, items // CHUNK_MIN))
 _P64 = np.uint64(P)
 _2P64 = np.uint64(2 * P)
-
-
-@njit(inline="always")
-def ld(x, i):
-    """Element i of a flat ext array, as a 4-tuple."""
-    k = np.uint64(i) * U4
-    return (x[k], x[k + U1], x[k + U2], x[k + U3])
-
-
-@njit(inline="always")
-def st(x, i, v):
-    k = np.uint64(i) * U4
-    x[k] = v[0]
-    x[k + U1] = v[1]
-    x[k + U2] = v[2]
-    x[k + U3] = v[3]
 
 
 @njit(inline="always")
@@ -79,6 +66,12 @@ def sub64(a, b):
 
 
 @njit(inline="always")
+def ext_add64(a, b):
+    """a + b for ext elements, coefficient-wise `add64`."""
+    return (add64(a[0], b[0]), add64(a[1], b[1]), add64(a[2], b[2]), add64(a[3], b[3]))
+
+
+@njit(inline="always")
 def fold_base(a, b, r):
     """a + r (b - a) for base a, b and an ext r (the multilinear line through a, b at r)."""
     v = ext_mul_base(r, sub64(b, a))
@@ -88,8 +81,7 @@ def fold_base(a, b, r):
 @njit(inline="always")
 def fold_ext(a, b, r):
     d = (sub64(b[0], a[0]), sub64(b[1], a[1]), sub64(b[2], a[2]), sub64(b[3], a[3]))
-    m = ext_mul(d, r)
-    return (add64(a[0], m[0]), add64(a[1], m[1]), add64(a[2], m[2]), add64(a[3], m[3]))
+    return ext_add64(a, ext_mul(d, r))
 
 
 @njit(inline="always")

@@ -17,7 +17,8 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul  # sequential: no inlining needed
 from deepprove_cli.poly.eq import as_point
 
 _P64 = np.uint64(P)

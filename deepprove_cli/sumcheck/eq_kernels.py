@@ -6,8 +6,8 @@ full eq table). The inner sum over l runs weighted by eqL, its total is multipli
 Output per chunk of h: (npts * 4) uint64 for the points t = 0, 2, .. (or 0, 1, .. with `with_one`);
 term coefficients are applied inside (the weight multiplies the whole of G).
 
-`ab_cd`: G = A B + C D over four ext tables, the shape of every logUp-GKR layer
-(p0 q1 + q0 (p1 + lambda q1)), written straight-line so it vectorizes.
+`ab_cd`: G = A B + C D over four ext tables (e.g. a fraction-tree layer, p0 q1 + q0 (p1 + lambda q1)),
+written straight-line so it vectorizes.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_mul, ext_mul_base, ext_sub
-from deepprove_cli.poly.flat import U1, U2, ZERO64, acc4, ld, line_next, num_chunks, run_serially
+from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_mul, ext_mul_base, ext_mul_outlined, ext_sub
+from deepprove_cli.poly.flat import U1, U2, ZERO64, acc4, ext_add64, ld, line_next, num_chunks, run_serially
 from deepprove_cli.sumcheck.kernels import pair_lines, point_of, term_product
 from deepprove_cli.sumcheck.lagrange import interpolate_kernel
 
@@ -48,14 +48,14 @@ def _generic_range(bs, es, kb, ke, half, tptr, tidx, coeffs, npts, with_one, tma
                 t = point_of(p, with_one)
                 v = (np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
                 for k in range(tptr.shape[0] - 1):
-                    v = ext_add(v, ext_mul(term_product(vb, ve, kb, tptr, tidx, k, t, w),
+                    v = ext_add(v, ext_mul_outlined(term_product(vb, ve, kb, tptr, tidx, k, t, w),
                                            (coeffs[k, 0], coeffs[k, 1], coeffs[k, 2], coeffs[k, 3])))
-                v = ext_mul(v, wl)
+                v = ext_mul_outlined(v, wl)
                 for q in range(4):
                     inner[4 * p + q] += v[q]
         wh = ld(eqH, h)
         for p in range(npts):
-            v = ext_mul(_reduce((inner[4 * p], inner[4 * p + 1], inner[4 * p + 2], inner[4 * p + 3])), wh)
+            v = ext_mul_outlined(_reduce((inner[4 * p], inner[4 * p + 1], inner[4 * p + 2], inner[4 * p + 3])), wh)
             for q in range(4):
                 acc[4 * p + q] += v[q]
     for q in range(npts * 4):
@@ -106,17 +106,17 @@ def _ab_cd_range(a, b, cc, d, with_one, eqL, eqH, hlo, hhi, partial, c):
             d0 = ld(d, k)
             d1 = ld(d, k + U1)
             wl = ld(eqL, l)
-            g0 = ext_add(ext_mul(a0, b0), ext_mul(c0, d0))
+            g0 = ext_add64(ext_mul(a0, b0), ext_mul(c0, d0))
             i0 = acc4(i0, ext_mul(g0, wl))
-            g2 = ext_add(ext_mul(line_next(a0, a1), line_next(b0, b1)), ext_mul(line_next(c0, c1), line_next(d0, d1)))
+            g2 = ext_add64(ext_mul(line_next(a0, a1), line_next(b0, b1)), ext_mul(line_next(c0, c1), line_next(d0, d1)))
             i2 = acc4(i2, ext_mul(g2, wl))
             if with_one:
-                g1 = ext_add(ext_mul(a1, b1), ext_mul(c1, d1))
+                g1 = ext_add64(ext_mul(a1, b1), ext_mul(c1, d1))
                 i1 = acc4(i1, ext_mul(g1, wl))
         wh = ld(eqH, h)
-        s0 = acc4(s0, ext_mul(_reduce(i0), wh))
-        s1 = acc4(s1, ext_mul(_reduce(i1), wh))
-        s2 = acc4(s2, ext_mul(_reduce(i2), wh))
+        s0 = acc4(s0, ext_mul_outlined(_reduce(i0), wh))
+        s1 = acc4(s1, ext_mul_outlined(_reduce(i1), wh))
+        s2 = acc4(s2, ext_mul_outlined(_reduce(i2), wh))
     out = (s0, s1, s2) if with_one else (s0, s2, s2)
     for p in range(3 if with_one else 2):
         for q in range(4):
@@ -169,14 +169,14 @@ def gruen_values(hs, with_one, claim, pacc, rj, dh):
         hv[0] = hs[0]
         hv[2:] = hs[1:]
         h0 = (hs[0, 0], hs[0, 1], hs[0, 2], hs[0, 3])
-        t = ext_sub(ext_mul(claim, ext_inv(pacc)), ext_mul(ext_sub(one, rj), h0))
-        hv[1, 0], hv[1, 1], hv[1, 2], hv[1, 3] = ext_mul(t, ext_inv(rj))
+        t = ext_sub(ext_mul_outlined(claim, ext_inv(pacc)), ext_mul_outlined(ext_sub(one, rj), h0))
+        hv[1, 0], hv[1, 1], hv[1, 2], hv[1, 3] = ext_mul_outlined(t, ext_inv(rj))
     hd = interpolate_kernel(hv, (np.uint32(dh + 1), np.uint32(0), np.uint32(0), np.uint32(0)))
     out = np.empty((dh + 1, 4), dtype=np.uint32)
     for p in range(dh + 1):
         t = 0 if p == 0 else p + 1
         h = hd if t == dh + 1 else (hv[t, 0], hv[t, 1], hv[t, 2], hv[t, 3])
-        out[p, 0], out[p, 1], out[p, 2], out[p, 3] = ext_mul(ext_mul(pacc, _eq1(rj, t)), h)
+        out[p, 0], out[p, 1], out[p, 2], out[p, 3] = ext_mul_outlined(ext_mul_outlined(pacc, _eq1(rj, t)), h)
     return out
 
 
@@ -189,5 +189,5 @@ def next_claim(sent, claim, s, pacc, rj):
     full[1, 0], full[1, 1], full[1, 2], full[1, 3] = ext_sub(claim, (sent[0, 0], sent[0, 1], sent[0, 2], sent[0, 3]))
     full[2:] = sent[1:]
     one = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
-    e = ext_add(ext_sub(ext_sub(one, rj), s), ext_mul_base(ext_mul(rj, s), np.uint32(2)))
-    return interpolate_kernel(full, s), ext_mul(pacc, e)
+    e = ext_add(ext_sub(ext_sub(one, rj), s), ext_mul_base(ext_mul_outlined(rj, s), np.uint32(2)))
+    return interpolate_kernel(full, s), ext_mul_outlined(pacc, e)

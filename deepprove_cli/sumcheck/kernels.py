@@ -13,7 +13,8 @@ chunk). Coefficients are applied by the caller on the K x d sums, never in the i
 In round 0 base tables stay base (products in the base field, one ext*base product per term only
 when a term also has ext factors); from round 1 on every table is ext (kb = 0). The loops over
 tables and terms have runtime bounds, so this kernel does not vectorize: the common shapes have
-their own kernels (product_kernels.py).
+their own kernels (product_kernels.py), and products here call `ext_mul` instead of inlining it
+(inlining only pays in loops LLVM vectorizes; here it would only cost compile time).
 
 Points: with `with_one` False the kernel evaluates t = 0, 2, 3, ..., npts (what a proof sends);
 with it True t = 0, 1, ..., npts - 1 (used for honest sums).
@@ -25,7 +26,8 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.field.babybear import P, add, mul, sub
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul
 from deepprove_cli.poly.flat import ld, num_chunks, run_serially, st
 
 _P64 = np.uint64(P)

@@ -1,7 +1,8 @@
 """Round polynomials given by their values at 0, 1, ..., d: evaluation anywhere (verifier math).
 
 Lagrange on the integer nodes 0..d with prefix/suffix products of (x - s): O(d) extension products
-per evaluation. The node denominators prod_{s != t} (t - s) = (-1)^(d-t) t! (d-t)! are base-field
+per evaluation (called, not inlined, `ext_mul`: a sequential chain, where inlining only costs
+compile time). The node denominators prod_{s != t} (t - s) = (-1)^(d-t) t! (d-t)! are base-field
 constants.
 """
 
@@ -11,7 +12,8 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.field.babybear import inv, mul, sub
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ import numpy as np
 
 from deepprove_cli.errors import ProofInvalid
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_mul, ext_mul_base
 
 
 def to_ext(v) -> np.ndarray:
@@ -41,10 +41,6 @@ def emul(a, b) -> np.ndarray:
 
 def eadd(a, b) -> np.ndarray:
     return np.array(ext_add(as_tuple(a), as_tuple(b)), dtype=np.uint32)
-
-
-def esub(a, b) -> np.ndarray:
-    return np.array(ext_sub(as_tuple(a), as_tuple(b)), dtype=np.uint32)
 
 
 def escale(a, s: int) -> np.ndarray:

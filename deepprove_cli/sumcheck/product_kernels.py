@@ -206,27 +206,57 @@ def _small3_range(a, b, d, lo, hi, partial, c):
         partial[c, q] = sums[q] % _P64
 
 
-@njit(cache=True)
-def _range(kind, a, b, d, lo, hi, partial, c):
-    if kind == BASE2:
-        _base2_range(a, b, lo, hi, partial, c)
-    elif kind == BASE3:
-        _base3_range(a, b, d, lo, hi, partial, c)
-    elif kind == EXT2:
-        _ext2_range(a, b, lo, hi, partial, c)
-    elif kind == EXT3:
-        _ext3_range(a, b, d, lo, hi, partial, c)
-    elif kind == SMALL2:
-        _small2_range(a, b, lo, hi, partial, c)
-    else:
-        _small3_range(a, b, d, lo, hi, partial, c)
+@njit(cache=True, parallel=True)
+def _base2_par(a, b, d, half, partial):
+    nchunks = partial.shape[0]
+    for c in prange(nchunks):
+        _base2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
 
 
 @njit(cache=True, parallel=True)
-def _par(kind, a, b, d, half, partial):
+def _base3_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _range(kind, a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _base3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+
+
+@njit(cache=True, parallel=True)
+def _ext2_par(a, b, d, half, partial):
+    nchunks = partial.shape[0]
+    for c in prange(nchunks):
+        _ext2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+
+
+@njit(cache=True, parallel=True)
+def _ext3_par(a, b, d, half, partial):
+    nchunks = partial.shape[0]
+    for c in prange(nchunks):
+        _ext3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+
+
+@njit(cache=True, parallel=True)
+def _small2_par(a, b, d, half, partial):
+    nchunks = partial.shape[0]
+    for c in prange(nchunks):
+        _small2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+
+
+@njit(cache=True, parallel=True)
+def _small3_par(a, b, d, half, partial):
+    nchunks = partial.shape[0]
+    for c in prange(nchunks):
+        _small3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+
+
+# kind -> (serial body, parallel wrapper): separate functions, so a process compiles only what it runs
+_KERNELS = {
+    BASE2: (lambda a, b, d, lo, hi, out: _base2_range(a, b, lo, hi, out, 0), _base2_par),
+    BASE3: (lambda a, b, d, lo, hi, out: _base3_range(a, b, d, lo, hi, out, 0), _base3_par),
+    EXT2: (lambda a, b, d, lo, hi, out: _ext2_range(a, b, lo, hi, out, 0), _ext2_par),
+    EXT3: (lambda a, b, d, lo, hi, out: _ext3_range(a, b, d, lo, hi, out, 0), _ext3_par),
+    SMALL2: (lambda a, b, d, lo, hi, out: _small2_range(a, b, lo, hi, out, 0), _small2_par),
+    SMALL3: (lambda a, b, d, lo, hi, out: _small3_range(a, b, d, lo, hi, out, 0), _small3_par),
+}
 
 
 def _run(kind: int, tables: list[np.ndarray], items: int, width: int) -> np.ndarray:
@@ -234,10 +264,11 @@ def _run(kind: int, tables: list[np.ndarray], items: int, width: int) -> np.ndar
     d = tables[2] if len(tables) == 3 else tables[1]
     rows = 1 if run_serially(items) else num_chunks(items)
     partial = np.zeros((rows, width), dtype=np.uint64)
+    serial, parallel = _KERNELS[kind]
     if rows == 1:
-        _range(kind, a, b, d, 0, items, partial, 0)
+        serial(a, b, d, 0, items, partial)
     else:
-        _par(kind, a, b, d, items, partial)
+        parallel(a, b, d, items, partial)
     return partial
 
 
