@@ -18,6 +18,8 @@ split       x + offset = hi 2^k + limbs (shift, rounding): integer helper, relat
 zerocheck   sumchecks over one layout mixing witness and public factors; batched zero-checks
 divrem      a = q b + r, 0 <= r < b per row: zero-check, remainder and gap range columns, limbs
 rowmax      m = masked row max: committed m, one-hot and differences, one batched zero-check
+argmax      public tokens are the first row maxima: margin range column, selection Einsum
+select      embedding rows by public ids: an Einsum with a sparse one-hot operand
 
 Importing this package compiles nothing; import the submodule you need.
 """

@@ -140,25 +140,32 @@ class Einsum:
             raise InputError(f"einsum {self.spec}: no values for operand {x.name!r}")
         return x.layout.field_values(values[x.name], x.name)
 
-    def _sumcheck_table(self, x, letters: str, values: dict, rparts: dict) -> np.ndarray:
-        """x with its free letters bound at r, as a table over the sumcheck layout (base if no free letter)."""
+    def _fold_dense(self, vals, letters: str, free: list, rest: list, w: np.ndarray) -> np.ndarray:
+        """vals with its free letters summed against w: an ext tensor over the `rest` letters."""
         from deepprove_cli.relations.fold import fold
 
-        vals = self._field_values(x, values)
+        pos = [letters.index(c) for c in free]
+        if pos != list(range(pos[0], pos[0] + len(pos))):  # not contiguous: move the free letters last
+            vals = np.ascontiguousarray(np.transpose(vals, [letters.index(c) for c in rest] + pos))
+            pos = list(range(len(rest), len(letters)))
+        pre = int(np.prod(vals.shape[:pos[0]], dtype=np.int64))
+        mid = int(np.prod(vals.shape[pos[0]:pos[-1] + 1], dtype=np.int64))
+        folded = fold(np.ascontiguousarray(vals).reshape(pre, mid, -1), w)
+        return folded.reshape(tuple(self.size[c] for c in rest) + (4,))
+
+    def _sumcheck_table(self, x, letters: str, values: dict, rparts: dict) -> np.ndarray:
+        """x with its free letters bound at r, as a table over the sumcheck layout (base if no free letter)."""
         free = [c for c in letters if c in self.ly and c not in self.batch]
         rest = [c for c in letters if c not in free]
         if free:
-            pos = [letters.index(c) for c in free]
-            if pos != list(range(pos[0], pos[0] + len(pos))):  # not contiguous: move the free letters last
-                order = [letters.index(c) for c in rest] + pos
-                vals = np.ascontiguousarray(np.transpose(vals, order))
-                pos = list(range(len(rest), len(letters)))
-                letters = "".join(rest + free)
-            pre = int(np.prod(vals.shape[:pos[0]], dtype=np.int64))
-            mid = int(np.prod(vals.shape[pos[0]:pos[-1] + 1], dtype=np.int64))
             w = eq_weights([rparts[c] for c in free], [self.size[c] for c in free])
-            folded = fold(np.ascontiguousarray(vals).reshape(pre, mid, -1), w)
-            vals = folded.reshape(tuple(self.size[c] for c in rest) + (4,))
+            sparse = x.fold([letters.index(c) for c in free], w) if isinstance(x, PublicTensor) else None
+            if sparse is not None:  # the public tensor folds itself (a one-hot selection: a scatter-add)
+                vals = sparse.reshape(tuple(self.size[c] for c in rest) + (4,))
+            else:
+                vals = self._fold_dense(self._field_values(x, values), letters, free, rest, w)
+        else:
+            vals = self._field_values(x, values)
         ext = bool(free)
         # pad each remaining letter, then lay out over the sumcheck letters (broadcast where absent)
         lay = TensorLayout(tuple(self.size[c] for c in rest))

@@ -8,7 +8,9 @@ integer `values()` (what the prover folds and multiplies; zero-padded like every
 - `Ones`: all ones; the real-entry indicator, O(n).
 - `BandMask`: mask[t, s] = [0 <= t + shift - s < window] (causal: shift 0, no window; sliding window
   attention: a window), O(n) by a digit recursion over the bits of t and s (`band_mask_eval`).
-- `OneHotRows`: sel[t, v] = [v == ids[t]] for public ids (embedding rows, argmax tokens), O(T log V).
+- `OneHotRows`: sel[t, v] = [v == ids[t]] for public ids (embedding rows, argmax tokens), O(T log V);
+  its prover-side fold over t is a scatter-add (no dense T x V table).
+- `PrefixRows`: pre[t, v] = [v < bounds[t]] (argmax's "before the token" entries), O(T log(TV)).
 
 `describe()` is what a relation binds into the transcript (kind and parameters).
 """
@@ -45,6 +47,11 @@ class PublicTensor:
 
     def evaluate(self, point) -> np.ndarray:
         raise NotImplementedError
+
+    def fold(self, free: list[int], w: np.ndarray):
+        """sum over the `free` dimensions of w[f] * T[...] as an ext tensor over the other dimensions,
+        or None (then the prover folds the dense values): a hook for sparse tensors."""
+        return None
 
     def describe(self) -> dict:
         return {"kind": self.kind, "shape": list(self.shape)}
@@ -242,6 +249,9 @@ class OneHotRows(PublicTensor):
         out[np.arange(self.ids.size), self.ids] = 1
         return out
 
+    def fold(self, free: list[int], w: np.ndarray):
+        return self.fold_rows(w) if list(free) == [0] else None
+
     def fold_rows(self, w: np.ndarray) -> np.ndarray:
         """sum_t w[t] sel[t, :] as a (V, 4) ext vector: a scatter-add of the row weights (prover)."""
         acc = np.zeros((self.shape[1], 4), dtype=np.uint64)  # T canonical terms per entry: < 2^63
@@ -254,3 +264,55 @@ class OneHotRows(PublicTensor):
 
     def describe(self) -> dict:
         return {**super().describe(), "ids": self.ids.tolist()}
+
+
+@njit(cache=True)
+def _prefix_indicator(r, bound):
+    """MLE at r (n vars) of [i < bound] for i < 2^n: sum over the bits k where bound has a 1 of
+    prod_{j > k} eq(r_j, bound_j) (1 - r_k) (i agrees with bound above k, has 0 at k)."""
+    n = r.shape[0]
+    if bound >= (1 << n):
+        return _ONE
+    acc = _ZERO
+    e = _ONE
+    for k in range(n - 1, -1, -1):
+        rk = (r[k, 0], r[k, 1], r[k, 2], r[k, 3])
+        if (bound >> k) & 1:
+            acc = ext_add(acc, ext_mul(e, ext_sub(_ONE, rk)))
+            e = ext_mul(e, rk)
+        else:
+            e = ext_mul(e, ext_sub(_ONE, rk))
+    return acc
+
+
+@njit(cache=True)
+def _prefix_rows_eval(rt, rv, bounds):
+    """sum_t eq(rt, t) [v < bounds[t]] at rv."""
+    acc = _ZERO
+    for t in range(bounds.shape[0]):
+        acc = ext_add(acc, ext_mul(_eq_at_index(rt, t), _prefix_indicator(rv, bounds[t])))
+    return acc
+
+
+class PrefixRows(PublicTensor):
+    """pre[t, v] = [v < bounds[t]] (argmax: the entries before the chosen token), O(T (log T + log V))."""
+
+    kind = "prefix_rows"
+
+    def __init__(self, bounds, V: int):
+        b = np.asarray(bounds)
+        if b.ndim != 1 or b.dtype.kind not in "iu" or b.size == 0 or int(b.min()) < 0 or int(b.max()) > int(V):
+            raise InputError(f"prefix rows: bounds must be a non-empty 1-D integer array in [0, {V}]")
+        super().__init__((b.size, int(V)))
+        self.bounds = b.astype(np.int64)
+
+    def values(self) -> np.ndarray:
+        return (np.arange(self.shape[1])[None, :] < self.bounds[:, None]).astype(np.int64)
+
+    def evaluate(self, point) -> np.ndarray:
+        rt, rv = self.layout.split_point(point)
+        return np.array(_prefix_rows_eval(np.ascontiguousarray(rt), np.ascontiguousarray(rv), self.bounds),
+                        dtype=np.uint32)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "bounds": self.bounds.tolist()}

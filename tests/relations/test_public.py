@@ -69,3 +69,15 @@ def test_bad_public_inputs():
         BandMask(3, 3, -1)
     with pytest.raises(InputError):
         Dense(np.zeros(3, np.float32))
+
+
+@pytest.mark.parametrize("bounds,V", [([0], 1), ([1], 1), ([3, 0, 5], 5), ([2, 7, 4, 1, 8], 8), ([6] * 3, 11)])
+def test_prefix_rows(rng, bounds, V):
+    from deepprove_cli.relations.public import PrefixRows
+    pre = PrefixRows(np.array(bounds), V)
+    assert np.array_equal(pre.values(), np.array([[int(v < b) for v in range(V)] for b in bounds]))
+    for _ in range(2):
+        pt = point(rng, pre.layout.num_vars)
+        assert np.array_equal(pre.evaluate(pt), _dense_eval(pre, pt))
+    with pytest.raises(InputError):
+        PrefixRows(np.array([V + 1]), V)
