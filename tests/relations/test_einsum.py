@@ -164,3 +164,15 @@ def test_bad_specs():
                          ("ab,bc->ac", (2, 3), (2, 2)), ("a,b,c->a", (2,), (2,))]:
         with pytest.raises(InputError):
             Einsum(spec, Operand("A", sa), Operand("B", sb), "Y")
+
+
+def test_same_tensor_as_both_operands(rng):
+    """Sum of squares (RMSNorm): one tensor read twice gives two claims on it."""
+    rel = Einsum("ti,ti->t", Operand("X", (3, 6)), Operand("X", (3, 6)), "S")
+    x = ints(rng, (3, 6))
+    s = rel.evaluate(x, x)
+    assert np.array_equal(s, (x * x).sum(axis=1))
+    claim = random_claim(rng, "S", s)
+    proof, claims = rel.prove(claim, {"X": x}, transcript())
+    got = rel.verify(claim, proof, transcript())
+    assert [c.tensor for c in got] == ["X", "X"] and all(holds(c, x) for c in got)
