@@ -9,6 +9,7 @@ Tensors are generated from a per-tensor seed and written one at a time, so memor
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -112,8 +113,10 @@ def tiny_spm_vocab() -> list[MetaField]:
                              scores=scores)
 
 
-def vocab_fields_from_gguf(path: str | Path) -> list[MetaField]:
-    """Every `tokenizer.*` entry of an existing GGUF file (e.g. llama.cpp's ggml-vocab-gpt-2.gguf)."""
+@functools.lru_cache(maxsize=4)
+def vocab_fields_from_gguf(path: str | Path) -> tuple[MetaField, ...]:
+    """Every `tokenizer.*` entry of an existing GGUF file (e.g. llama.cpp's ggml-vocab-gpt-2.gguf).
+    Cached: parsing a 50k-token vocabulary takes seconds."""
     from gguf import GGUFReader, GGUFValueType
 
     reader = GGUFReader(str(path))
@@ -125,10 +128,10 @@ def vocab_fields_from_gguf(path: str | Path) -> list[MetaField]:
             out.append(MetaField(key, field.contents(), field.types[0], field.types[-1]))
         else:
             out.append(MetaField(key, field.contents(), field.types[0]))
-    return out
+    return tuple(out)
 
 
-def vocab_size(fields: list[MetaField]) -> int:
+def vocab_size(fields) -> int:
     return len(next(f.value for f in fields if f.key == "tokenizer.ggml.tokens"))
 
 
@@ -295,7 +298,7 @@ def _tensor_rng(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
-def write_gguf(path: str | Path, cfg: ModelConfig, vocab: list[MetaField], *, types=None, seed: int = 0,
+def write_gguf(path: str | Path, cfg: ModelConfig, vocab, *, types=None, seed: int = 0,
                name: str = "synthetic") -> Path:
     """Write a GGUF file for `cfg` with llama.cpp's names and keys; tensors streamed one at a time.
 
@@ -312,7 +315,7 @@ def write_gguf(path: str | Path, cfg: ModelConfig, vocab: list[MetaField], *, ty
     choose = types or (lambda _n, _s: Q.F32)
     w = gguf.GGUFWriter(str(path), cfg.arch)
     w.add_name(name)
-    for f in arch_fields(cfg) + vocab:
+    for f in [*arch_fields(cfg), *vocab]:
         w.add_key_value(f.key, f.value, f.vtype, f.sub_type)
     plan = []
     for tname, shape in shapes.items():
@@ -338,4 +341,29 @@ def make_tiny_gguf(path: str | Path, arch: str, *, quantized: bool = False, seed
     vocab = tiny_spm_vocab() if arch == "gemma3" else tiny_bpe_vocab(specials_first=(arch == "llama"))
     cfg = tiny_config(arch, vocab_size(vocab), **overrides)
     write_gguf(path, cfg, vocab, types=mixed_types(cfg) if quantized else None, seed=seed, name=f"tiny-{arch}")
+    return cfg
+
+
+def gpt2_124m_config(n_vocab: int = 50257, **overrides) -> ModelConfig:
+    """GPT-2 small: 12 layers, width 768, 12 heads, MLP 3072, context 1024, output tied to the embedding."""
+    cfg = Gpt2Config(n_vocab=n_vocab, n_ctx=1024, d_model=768, n_layer=12, n_head=12, n_kv_head=12, head_dim=64,
+                     d_ff=3072, norm_eps=float(np.float32(1e-5)), tied_embeddings=True)
+    cfg = dataclasses.replace(cfg, **overrides)
+    cfg.validate("gpt2 124M")
+    return cfg
+
+
+def make_gpt2_124m_gguf(path: str | Path, *, f16: bool = True, seed: int = 0, **overrides) -> ModelConfig:
+    """GPT-2 124M shapes with the real GPT-2 vocabulary and merges (llama.cpp's ggml-vocab-gpt-2.gguf)
+    and seeded random weights: matrices F16 (or F32), norms and biases F32, as llama.cpp's converter
+    writes them. The scale model for the prover. Returns its config."""
+    from gguf import GGMLQuantizationType as Q
+
+    from deepprove_cli.model.vocab_gpt2 import gpt2_vocab_gguf_path
+
+    vocab = vocab_fields_from_gguf(gpt2_vocab_gguf_path())
+    cfg = gpt2_124m_config(vocab_size(vocab), **overrides)
+    matrix = Q.F16 if f16 else Q.F32
+    write_gguf(path, cfg, vocab, types=lambda _name, shape: matrix if len(shape) == 2 else Q.F32, seed=seed,
+               name="gpt2-124m-synthetic")
     return cfg
