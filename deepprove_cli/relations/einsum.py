@@ -22,7 +22,12 @@ sumcheck too; the other operand's table is constant along it (its padded entries
 the operand that has the letter is zero there).
 
 Sumcheck layout: the batch letters (in Y's order) are the high dimensions, the contracted letters
-(first appearance, A then B) the low ones.
+(first appearance, A then B) the low ones. With batch letters only (elementwise products) E is eq over
+every variable and the eq-weighted prover (`sumcheck.eq_prover.prove_eq`) runs instead: same bytes.
+
+Witness tensors may be given as int64 or as canonical uint32 field elements; pass the field form when
+it exists (it does for committed tensors): the conversion of a large int64 operand costs about as much
+as its fold.
 """
 
 from __future__ import annotations
@@ -194,10 +199,15 @@ class Einsum:
         rparts = dict(zip(self.ly, self.out.layout.split_point(r)))
         tables = [self._sumcheck_table(self.a, self.la, values, rparts),
                   self._sumcheck_table(self.b, self.lb, values, rparts)]
-        if self.batch:
-            tables.insert(0, self._batch_table(rparts))
         proof = RelationProof()
-        sc, s, evals = prove(SumcheckProblem(tables), claim.value, transcript)
+        if self.batch and not self.contracted:  # eq over every variable: the eq-weighted prover, same bytes
+            from deepprove_cli.sumcheck.eq_prover import prove_eq
+
+            sc, s, evals = prove_eq(self._batch_point(rparts), SumcheckProblem(tables), claim.value, transcript)
+        else:
+            if self.batch:
+                tables.insert(0, self._batch_table(rparts))
+            sc, s, evals = prove(SumcheckProblem(tables), claim.value, transcript)
         proof.add_sumcheck(sc)
         va, vb = evals[-2], evals[-1]
         sent = [v for x, v in ((self.a, va), (self.b, vb)) if isinstance(x, Operand)]

@@ -11,8 +11,10 @@ where each factor F_f is
   way, which the verifier evaluates at its part of the point;
 - a public table over the whole layout the verifier evaluates itself (eq(tau, .) of a zero-check, eq
   over the row dimensions only): given as a table builder (prover) and an evaluator (verifier).
-One generic sumcheck (degree = the longest term) runs over all of them; at its final point the
-verifier rebuilds the summand from the sent and evaluated factors (`sumcheck.problem.final_value`).
+One sumcheck (degree = the longest term) runs over all of them; at its final point the verifier
+rebuilds the summand from the sent and evaluated factors (`sumcheck.problem.final_value`). When every
+term carries the same eq(tau, x) over the whole layout the prover is `sumcheck.eq_prover.prove_eq`
+(no eq table, one degree less to sum; the same proof bytes), otherwise the generic prover.
 
 Zero-check: constraints C_1..C_m that must vanish at every entry become ONE claim
 sum_x eq(tau, x) sum_j lambda^j C_j(x) = 0 for a challenge point tau and a challenge lambda (drawn after
@@ -20,7 +22,12 @@ the caller absorbed the commitments): a nonzero C_j makes the left side a nonzer
 (tau, lambda), caught except with probability ~ (n + m) / |F|. Constraints on ROW sums (e.g. a
 one-hot row sums to 1) batch into the same sumcheck with eq over the row dimensions only
 (`ProductSum` is indifferent to which public factors a term uses). This is the batching every
-relation with several constraints over one layout uses; different layouts stay separate sumchecks.
+relation with several constraints over one layout uses (rowmax: four constraints, one sumcheck).
+
+What does not batch: a relation whose sumcheck starts from a point another relation's sumcheck ends
+at (Einsum after Einsum along the graph) has to wait for it; claims on one tensor from several
+relations are merged afterwards by `claims.reduce_claims`. Independent sumchecks of different sizes
+in the same phase can share rounds with `sumcheck.prover.prove_batch` (low-variable convention).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class Public:
 
     table: Callable[[], np.ndarray]
     evaluate: Callable[[np.ndarray], np.ndarray]
+    eq_point: np.ndarray | None = None  # set when the factor is eq(eq_point, x) over the whole layout
 
 
 def eq_factor(tau: np.ndarray) -> Public:
@@ -57,7 +65,7 @@ def eq_factor(tau: np.ndarray) -> Public:
 
         return eq_table(tau)
 
-    return Public(table, lambda s: eq_eval(tau, s))
+    return Public(table, lambda s: eq_eval(tau, s), tau)
 
 
 def leading_eq_factor(tau_high: np.ndarray, low_vars: int) -> Public:
@@ -127,13 +135,34 @@ class ProductSum:
         full = tuple(1 << v for v in self.layout.dim_vars)
         return np.ascontiguousarray(np.broadcast_to(t.reshape(shape), full)).reshape(-1)
 
+    def _common_eq(self) -> str | None:
+        """The factor that is eq over the whole layout and appears once in every term (with another
+        factor beside it), if any."""
+        for n in self.names:
+            f = self.factors[n]
+            if isinstance(f, Public) and f.eq_point is not None and all(
+                    [self.names[i] for i in t.factors].count(n) == 1 and len(t.factors) > 1 for t in self.terms):
+                return n
+        return None
+
     def prove(self, claim, values: dict, proof: RelationProof, transcript) -> tuple[np.ndarray, list[TensorClaim]]:
         """Run the sumcheck for `claim`, send the witness factors' values; returns (point, claims)."""
         from deepprove_cli.sumcheck.problem import SumcheckProblem
         from deepprove_cli.sumcheck.prover import prove
 
-        tables = [self._table(n, values) for n in self.names]
-        sc, s, evals = prove(SumcheckProblem(tables, self.terms), claim, transcript)
+        eq = self._common_eq()
+        if eq is None:
+            tables = [self._table(n, values) for n in self.names]
+            sc, s, evals = prove(SumcheckProblem(tables, self.terms), claim, transcript)
+        else:  # every term is eq(tau, x) * (...): the eq-weighted prover, same proof bytes, no eq table
+            from deepprove_cli.sumcheck.eq_prover import prove_eq
+
+            rest = [n for n in self.names if n != eq]
+            terms = [(t.coeff, [rest.index(self.names[f]) for f in t.factors if self.names[f] != eq]) for t in self.terms]
+            sc, s, g_evals = prove_eq(self.factors[eq].eq_point, SumcheckProblem([self._table(n, values) for n in rest],
+                                                                              terms), claim, transcript)
+            evals = {n: g_evals[rest.index(n)] for n in rest}
+            evals = [evals.get(n) for n in self.names]
         proof.add_sumcheck(sc)
         mine = [evals[self.names.index(n)] for n in self.witnesses]
         sent = proof.send(transcript, f"relation/{self.label}/values",
