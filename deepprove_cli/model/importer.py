@@ -122,11 +122,13 @@ def file_identity(path: str) -> dict:
 
 
 def tokenizer_part(reader, source: str) -> tuple[dict, list[ArraySpec]]:
-    """The tokenizer's meta and arrays, built by the tokenizer module from the GGUF metadata."""
-    from deepprove_cli.model.tokenizer import TokenizerSpec
+    """The tokenizer's meta and arrays, built by the tokenizer module from the GGUF metadata; building
+    the tokenizer once here rejects vocabularies this dp cannot run (e.g. an unknown pre-tokenizer)."""
+    from deepprove_cli.model.tokenizer import Tokenizer, TokenizerSpec
 
     try:
         spec = TokenizerSpec.from_gguf(reader)
+        Tokenizer(spec)
         return spec.to_container()
     except InputError:
         raise

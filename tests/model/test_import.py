@@ -142,6 +142,12 @@ def test_missing_and_mistyped_metadata(tiny, tmp_path):
                  "'yarn'", "not supported")
 
 
+def test_tokenizer_this_dp_cannot_run(tiny, tmp_path):
+    expect_error(edited(tiny, tmp_path, set_fields={"tokenizer.ggml.pre": ("no-such-pre", V.STRING)}), tmp_path,
+                 "no-such-pre")
+    expect_error(edited(tiny, tmp_path, drop_fields=["tokenizer.ggml.tokens"]), tmp_path, "tokenizer.ggml.tokens")
+
+
 def test_type_that_cannot_be_dequantized(tiny, tmp_path):
     raw = np.zeros((64, 292), dtype=np.uint8)  # Q8_K blocks: an intermediate type, no dequantizer
     expect_error(edited(tiny, tmp_path, tensors={"blk.0.ffn_down.weight": (raw, Q.Q8_K)}), tmp_path,
