@@ -21,6 +21,8 @@ CASES = [
     ("hts,hsd->htd", (3, 5, 6), (3, 6, 4), None),   # P V per head
     ("kgtd,ksd->kgts", (2, 3, 4, 5), (2, 6, 5), None),  # grouped-query sharing
     ("xcy,cz->xyz", (3, 5, 2), (5, 3), None),       # free letters not contiguous in A
+    ("thd,dsh->hts", (3, 2, 5), (5, 4, 2), None),   # letters in different orders in A, B and Y
+    ("abcd,dcb->ab", (2, 3, 4, 5), (5, 4, 3), None),  # several contracted letters, a batch-free output
     ("ti,t->t", (4, 6), (4,), None),                # contracted letter in A only
     ("t,o->to", (3,), (5,), None),                  # outer product
     ("ti,i->t", (4, 7), (7,), "b"),                 # sum over an axis: ones vector
