@@ -22,7 +22,6 @@ from deepprove_cli.lookup import felt
 from deepprove_cli.poly.structured import prefix_eval
 
 MAX_VARS = 40  # a tensor of at most 2^40 padded entries
-_HALF = (P - 1) // 2
 
 
 def dim_vars(d: int) -> int:
@@ -141,15 +140,8 @@ def _squeezed(shape) -> tuple:
 
 
 def small_to_field(arr: np.ndarray) -> np.ndarray:
-    """Signed integers -> canonical uint32, fast for |x| <= (p-1)/2 (every integer-program value):
-    the wrap to uint32 gives 2^32 + x for x < 0, and adding p mod 2^32 makes it x + p (30x faster than
-    a 64-bit modulo on a 1536 x 576 weight). Anything else goes through `to_field`."""
-    if arr.dtype.kind not in "iu" or arr.dtype.itemsize > 8 or arr.size == 0:
-        return to_field(arr)
-    if arr.dtype.kind == "i" and int(arr.min()) >= -_HALF and int(arr.max()) <= _HALF:
-        out = arr.astype(np.uint32)
-        out += (arr < 0).astype(np.uint32) * np.uint32(P)
-        return out
+    """Signed integers -> canonical uint32 (`field.babybear.to_field`, which has the fast path for
+    |x| <= (p-1)/2, every integer-program value)."""
     return to_field(arr)
 
 
