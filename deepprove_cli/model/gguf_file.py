@@ -25,6 +25,9 @@ SUPPORTED_VERSIONS = (2, 3)
 MAX_DIMS = 4
 DEFAULT_ALIGNMENT = 32
 MAX_ELEMENTS = 1 << 40
+# gguf.GGUFReader builds one numpy object per metadata array entry: bound the count (real vocabularies
+# and merge lists have well under a million entries) so a garbled length cannot make it run for hours.
+MAX_ARRAY_ENTRIES = 1 << 22
 
 # GGUF value types: fixed sizes (bytes), STRING = 8, ARRAY = 9.
 _FIXED_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
@@ -106,6 +109,8 @@ def _skip_value(cur: _Cursor, vtype: int, key: str) -> None:
     elif vtype == _ARRAY:
         itype = cur.u32(f"array type of {key!r}")
         count = cur.u64(f"array length of {key!r}")
+        if count > MAX_ARRAY_ENTRIES:
+            raise InputError(f"{cur.source}: corrupt header (array {key!r} claims {count} entries)")
         if itype in _FIXED_SIZES:
             cur.need(count * _FIXED_SIZES[itype], f"array {key!r}")
             cur.pos += count * _FIXED_SIZES[itype]

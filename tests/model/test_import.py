@@ -183,6 +183,11 @@ def test_corrupt_header(tiny, tmp_path):
     data[4:8] = (7).to_bytes(4, "little")
     (tmp_path / "c.gguf").write_bytes(bytes(data))
     expect_error(tmp_path / "c.gguf", tmp_path, "version 7")
+    data = bytearray(tiny["llama", True][0].read_bytes())
+    at = data.index(b"tokenizer.ggml.token_type") + len("tokenizer.ggml.token_type") + 8  # after type, item type
+    data[at:at + 8] = (1 << 30).to_bytes(8, "little")  # a length the reader would loop over for ages
+    (tmp_path / "c.gguf").write_bytes(bytes(data))
+    expect_error(tmp_path / "c.gguf", tmp_path, "corrupt header", "token_type")
 
 
 def test_output_directory_missing(tiny, tmp_path):
