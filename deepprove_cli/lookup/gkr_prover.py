@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.lookup import felt
 from deepprove_cli.lookup import layer_kernels as K
 from deepprove_cli.lookup.gkr_verifier import batching_coefficients
 from deepprove_cli.lookup.proof import (LABEL_EVALS, LABEL_LAMBDA, LABEL_MU, LABEL_R, LABEL_ROOTS, LABEL_ROUND,
                                         GkrProof, LayerProof)
 from deepprove_cli.lookup.tree import BaseLeaves, ExtLeaves, FractionTree
-from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.poly.eq import eq_table
 
 
