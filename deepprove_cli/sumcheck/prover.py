@@ -2,20 +2,23 @@
 
 Per round: bind the previous challenge into every table (poly.multilinear's vectorized fold
 kernels), then one evaluation pass over pairs of entries: product_kernels.py for the plain product of
-2 or 3 tables, kernels.round_eval for anything else. The first round reads the caller's tables as
-they are (base tables stay base: no extension arithmetic before a challenge exists).
+2 or 3 tables, kernels.round_sums for anything else; kernels.round_values turns the sums into the
+round's values in one call. The first round reads the caller's tables as they are (base tables stay
+base: no extension arithmetic before a challenge exists); for a product of base tables round 1 does
+not either (product_kernels.small_value_sums) and round 2 binds x_0 and x_1 in one pass.
 
-Memory: tables are bound into two ping-pong flat buffers (2^(n-1) and 2^(n-2) entries per table) that
-hold the tables back to back, so a buffer prefix is also the stacked layout the generic kernel reads.
-Nothing is allocated per round; a parallel fold in place would race (fold i reads 2i, 2i + 1).
+Memory: tables are bound into two ping-pong flat buffers (2^(n-1) and 2^(n-2) entries per table, or a
+quarter and an eighth after a small-value round) that hold the tables back to back, so a buffer prefix
+is also the stacked layout the generic kernel reads. Nothing is allocated per round; a parallel fold
+in place would race (fold i reads 2i, 2i + 1).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from deepprove_cli.poly.multilinear import fix_first_two_variables, fix_first_variable, is_ext
 from deepprove_cli.field.babybear import P
+from deepprove_cli.poly.multilinear import fix_first_two_variables, fix_first_variable, is_ext
 from deepprove_cli.sumcheck.kernels import round_sums, round_values, scaled_powers
 from deepprove_cli.sumcheck.product_kernels import product_sums, small_value_sums
 from deepprove_cli.sumcheck.problem import (SumcheckProblem, batch_coefficients, combine, eadd, emul, escale,
