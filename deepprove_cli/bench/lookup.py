@@ -20,8 +20,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from deepprove_cli.bench.record import Record, measure, record
-from deepprove_cli.bench.sumcheck import _alternate
+from deepprove_cli.bench.record import Record, measure, measure_alternating, record
+
 
 SUITE = "lookup"
 P = 2013265921
@@ -89,7 +89,7 @@ def _prove_case(name: str, build, rng, log_n: int, log_t: int, opts) -> list[Rec
         mult = compute_multiplicities(tables, lookups)
         return logup.prove(tables, lookups, mult, Transcript(b"bench-lookup"))
 
-    base, mine = _alternate([_baseline(tables, lookups, alpha, beta), ours], opts.repeat)
+    base, mine = measure_alternating([_baseline(tables, lookups, alpha, beta), ours], opts.repeat)
     proof, _ = ours()
     data = proof.to_bytes()
     shapes = [lk.shape for lk in lookups]

@@ -125,3 +125,18 @@ def record(suite: str, name: str, ours: Timing, *, params: dict | None = None, w
         peak_rss_mb=ours.peak_rss_mb,
         metrics=metrics or {},
     )
+
+
+def measure_alternating(fns: list[Callable[[], Any]], repeat: int) -> list[Timing]:
+    """Time each of `fns` `repeat` times, alternating between them after one untimed warm-up each, so a
+    baseline and ours see the same machine conditions (load drifts on a shared box)."""
+    for f in fns:
+        f()
+    times: list[list[float]] = [[] for _ in fns]
+    peaks = [0.0 for _ in fns]
+    for _ in range(max(1, repeat)):
+        for k, f in enumerate(fns):
+            t = measure(f, repeat=1, warmup=0)
+            times[k] += t.times
+            peaks[k] = max(peaks[k], t.peak_rss_mb)
+    return [Timing(t, p) for t, p in zip(times, peaks)]

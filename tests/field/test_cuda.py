@@ -3,17 +3,14 @@ so they run in a subprocess): the same bytes as the CPU kernels of this process.
 (the simulator runs every GPU thread as a Python thread); LOG_SEGMENT is lowered so that both the
 per-layer kernel and the shared-memory kernel of the NTT run."""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from deepprove_cli.field import ext4_vec, ntt, vec
 from deepprove_cli.field.babybear import P
+from tests.conftest import run_cudasim
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = r"""
 import sys, warnings
@@ -67,13 +64,7 @@ def sim(tmp_path_factory):
     inp["a"][:3] = [0, P - 1, P - 1]
     inp["b"][:3] = [P - 1, P - 1, 0]
     inp["ea"][0] = P - 1
-    np.savez(d / "in.npz", **inp)
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(d / "out.npz"), str(d / "in.npz")], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with np.load(d / "out.npz", allow_pickle=False) as z:
-        return dict(z), inp
+    return run_cudasim(SCRIPT, d, inp), inp
 
 
 def test_vector_ops_match_cpu(sim):

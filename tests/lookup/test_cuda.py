@@ -1,8 +1,5 @@
 """CUDA twins under the simulator (NUMBA_ENABLE_CUDASIM=1 must be set before numba.cuda is imported,
 so they run in a subprocess) against the CPU kernels of this process, on tiny sizes."""
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,8 +7,8 @@ import pytest
 from deepprove_cli.field.babybear import P
 from deepprove_cli.lookup import layer_kernels as K
 from deepprove_cli.lookup import tree
+from tests.conftest import run_cudasim
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = r"""
 import sys, warnings
@@ -44,13 +41,7 @@ def sim(tmp_path_factory):
     for name in ("a0", "a1", "b0", "b1"):
         inp[name] = rng.integers(0, P, 16 * pairs, dtype=np.uint32)  # 4 * pairs ext entries
     inp["pb"][:3] = [0, 1, P - 1]
-    np.savez(d / "in.npz", **inp)
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(d / "out.npz"), str(d / "in.npz")], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    with np.load(d / "out.npz", allow_pickle=False) as z:
-        return dict(z), inp
+    return run_cudasim(SCRIPT, d, inp), inp
 
 
 def _t(e):

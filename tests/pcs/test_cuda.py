@@ -2,17 +2,14 @@
 numba.cuda is imported, so they run in a subprocess): the same bytes as the CPU kernels. Tiny sizes:
 the simulator runs every GPU thread as a Python thread."""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 
 from deepprove_cli.field.babybear import P
 from deepprove_cli.pcs.basefold import encoding as E
 from deepprove_cli.pcs.basefold import kernels as K
+from tests.conftest import run_cudasim
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = r"""
 import sys, warnings
@@ -44,12 +41,7 @@ def test_cuda_twins_match_cpu(tmp_path):
     win = E.to_windows(rng.integers(0, P, size=(3, 16), dtype=np.uint32), 2)
     sel = np.array([2, 0], dtype=np.int64)
     coeffs = rng.integers(0, P, size=(2, 4), dtype=np.uint32)
-    np.savez(tmp_path / "in.npz", cw=cw, s=s, tw=tw, win=win, sel=sel, coeffs=coeffs)
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    res = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "out.npz"), str(tmp_path / "in.npz")],
-                         env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stderr[-3000:]
-    got = dict(np.load(tmp_path / "out.npz"))
+    got = run_cudasim(SCRIPT, tmp_path, dict(cw=cw, s=s, tw=tw, win=win, sel=sel, coeffs=coeffs), timeout=600)
     want_fold = E.fold(cw, s, tw)
     assert np.array_equal(got["fold"], want_fold) and np.array_equal(got["fold_dev"].reshape(-1, 4), want_fold)
     want = np.zeros((16, 4), dtype=np.uint32)
