@@ -8,8 +8,10 @@ The interface, for a batch of multilinear polynomials given as base-field evalua
     verify_opening(commitment, claims, proof, transcript, params)     # returns, or raises ProofInvalid
     security_of(params, num_vars, batch_size, num_claims)             # Security(conjectured, proven, ...)
 
-`proof.to_bytes()` / `OpeningProof.read(reader, ProofShape.of(layout, claims, params))` put it on the
-wire. The prover functions import their kernels on first call; importing this package, or the
+`proof.to_bytes()` / `OpeningProof.read(reader, ProofShape.of(commitment, claims, params))` put it on
+the wire. Polynomials of more than `params.max_vars` variables (20 at the default rate) are committed
+as chunks on their high variables (basefold/split.py) so that every size keeps the security target;
+this is invisible to callers: indices and claims always refer to the polynomials as given. The prover functions import their kernels on first call; importing this package, or the
 verifier, compiles nothing and pulls in no prover kernel.
 """
 

@@ -94,7 +94,7 @@ def test_commitment_round_trip(rng):
     data, _, _ = prove(tables(rng, [5, 2]), [(0, point(rng, 5))])
     c = data.commitment
     assert Commitment.from_bytes(c.to_bytes()) == c
-    assert len(c.to_bytes()) == 1 + 1 + 1 + 4 + 2 + 32
+    assert len(c.to_bytes()) == 1 + 3 + 4 + 2 + 32
 
 
 def test_verifier_imports_no_prover_kernels():

@@ -3,6 +3,7 @@
 A change here means the proof format, the transcript schedule or a kernel's output changed; update
 the digests only on purpose (and bump the proof version if the format changed)."""
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -25,9 +26,9 @@ def det_point(n, seed):
     return ((i * np.uint64(40503) + np.uint64(seed * 7919 + 1)) % np.uint64(P)).astype(np.uint32)
 
 
-def _digests(polys, spec):
-    data, claims, proof = prove(polys, spec, PARAMS)
-    verify(data.commitment, claims, proof, PARAMS)
+def _digests(polys, spec, params=PARAMS):
+    data, claims, proof = prove(polys, spec, params)
+    verify(data.commitment, claims, proof, params)
     return (hashlib.sha256(data.commitment.to_bytes()).hexdigest()[:16],
             hashlib.sha256(proof.to_bytes()).hexdigest()[:16], len(proof.to_bytes()))
 
@@ -45,5 +46,14 @@ def test_golden_batch_several_points():
     assert got == GOLDEN_BATCH
 
 
-GOLDEN_SINGLE = ("e31028f77da93376", "6d3f929d17cfb643", 3649)
-GOLDEN_BATCH = ("dc5b696d1ad58b6e", "a1a3516509407094", 4801)
+def test_golden_split():
+    """A polynomial above max_vars (8 chunks) beside a small one, at two points."""
+    polys = [det_table(9, 12), det_table(4, 13)]
+    spec = [(0, det_point(9, 14)), (1, det_point(4, 15)), (0, det_point(9, 16))]
+    got = _digests(polys, spec, dataclasses.replace(PARAMS, max_vars=6))
+    assert got == GOLDEN_SPLIT
+
+
+GOLDEN_SINGLE = ("8e079945e80384c8", "fa9d9859cf60dd48", 3521)
+GOLDEN_BATCH = ("a51f5ca872a28229", "7256d27c45f07305", 4993)
+GOLDEN_SPLIT = ("e58cf003de527484", "0dba35796fce8ec8", 3693)

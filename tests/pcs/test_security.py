@@ -21,7 +21,10 @@ def test_field_terms():
     assert s.field == pytest.approx(EXT_FIELD_BITS - 26, abs=0.05)
     assert s.conjectured == pytest.approx(s.field, abs=0.01)
     batch = security_bits(rate_bits=1, num_queries=200, grinding_bits=0, num_vars=20, batch_size=16)
-    assert batch.field == pytest.approx(EXT_FIELD_BITS - math.log2(17 * 2 ** 21), abs=0.05)
+    # independent batching coefficients: one D/|F| for the whole batch, whatever its width
+    assert batch.field == pytest.approx(EXT_FIELD_BITS - math.log2(3 * 2 ** 21), abs=0.05)
+    wide = security_bits(rate_bits=1, num_queries=200, grinding_bits=0, num_vars=20, batch_size=4096)
+    assert wide.field == pytest.approx(batch.field)
 
 
 def test_monotone():

@@ -10,7 +10,6 @@ from deepprove_cli.errors import ProofInvalid
 from deepprove_cli.io.binary import ProofFormatError
 from deepprove_cli.pcs.basefold.claims import Claim
 from deepprove_cli.pcs.basefold.commitment import Commitment
-from deepprove_cli.pcs.basefold.layout import BatchLayout
 from deepprove_cli.pcs.basefold.verifier import verify_opening
 from deepprove_cli.transcript import Transcript
 
@@ -156,14 +155,14 @@ def test_wrong_grinding_nonce():
 
 def test_altered_commitment_root(case):
     com, claims, proof = case
-    bad = Commitment(bytes([com.root[0] ^ 0x80]) + com.root[1:], com.layout)
+    bad = dataclasses.replace(com, root=bytes([com.root[0] ^ 0x80]) + com.root[1:])
     _rejects(bad, claims, proof)
 
 
 def test_changed_commitment_shape(case):
     com, claims, proof = case
     lay = com.layout
-    other = Commitment(com.root, BatchLayout(lay.num_vars + (2,), lay.rate_bits, lay.arity_bits))
+    other = Commitment.of(com.root, com.num_vars + (2,), lay.rate_bits, lay.arity_bits, com.max_vars)
     _rejects(other, claims, proof)
 
 
@@ -192,7 +191,7 @@ def test_truncated_and_extra_bytes(case):
     with pytest.raises(ProofFormatError, match="trailing"):
         verify(com, claims, raw + b"\x00")
     with pytest.raises(ProofFormatError):
-        verify(com, claims, b"\x02" + raw[1:])  # version
+        verify(com, claims, bytes([raw[0] + 1]) + raw[1:])  # version
 
 
 def test_non_canonical_and_oversized_counts(case):

@@ -58,10 +58,17 @@ def test_scalars(rng):
     h0, h1, h2, x, z, s = (rand(rng, 4) for _ in range(6))
     assert one(S.quadratic_at(h0, h1, h2, x)) == R.quadratic_at(one(h0), one(h1), one(h2), one(x))
     assert one(S.eq1(z, s)) == R.eq1(one(z), one(s))
-    assert tup(S.powers(x, 3)) == [(1, 0, 0, 0), one(x), R.ext_mul(one(x), one(x))]
     # Gruen: h(X) = E eq(z, X) q(X) has h(0) + h(1) = E ((1 - z) q(0) + z q(1)), and h(2) as sent
     e, q0, q1 = (rand(rng, 4) for _ in range(3))
     h = S.gruen_round(e, z, q0, q1)
     q = lambda t: R.ext_add(one(q0), R.ext_mul(t, R.ext_sub(one(q1), one(q0))))  # noqa: E731
     full = lambda t: R.ext_mul(one(e), R.ext_mul(R.eq1(one(z), t), q(t)))  # noqa: E731
     assert one(h[0]) == full((0, 0, 0, 0)) and one(h[1]) == full((2, 0, 0, 0))
+
+
+def test_mle_eval(rng):
+    """The recombination of a split claim's chunk values: the MLE of the values at z_high."""
+    for b in (0, 1, 3):
+        vals = rand(rng, (1 << b, 4))
+        pt = rand(rng, (b, 4))
+        assert one(V.mle_eval(vals, pt)) == PR.evaluate(tup(vals), tup(pt))

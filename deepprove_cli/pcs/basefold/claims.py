@@ -39,7 +39,8 @@ class Claim:
 
 
 def check_claims(layout: BatchLayout, claims) -> list[Claim]:
-    """The claims as a list, each checked against the layout; InputError names the bad one."""
+    """The claims as a list, each checked against the shape (a BatchLayout, or a Split for the
+    callers' polynomials: anything with `num_vars`); InputError names the bad one."""
     claims = list(claims)
     if not 1 <= len(claims) <= MAX_CLAIMS:
         raise InputError(f"an opening needs 1 to {MAX_CLAIMS} claims, got {len(claims)}")

@@ -1,6 +1,7 @@
 """Commit to a batch of multilinear polynomials with one Merkle tree.
 
-Per size group (layout.py): stack the evaluation tables (K_g, 2^n), encode them together
+The polynomials are first cut into columns of at most max_vars variables (split.py). Per size
+group of columns (layout.py): stack the evaluation tables (K_g, 2^n), encode them together
 (Moebius + LDE, encoding.py), cut the codewords into windows (nwin, K_g, W) and hash the batch
 tree over all groups (batch_tree.py). The prover keeps the tables (the opening's sumchecks run on
 them), the windows (its codewords, already in Merkle-row order) and the tree in `ProverData`; the
@@ -9,6 +10,7 @@ them), the windows (its codewords, already in Merkle-row order) and the tree in 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +31,7 @@ class ProverData:
     """What the prover keeps from a commitment, per size group (layout.groups order)."""
 
     commitment: Commitment
-    tables: list[np.ndarray]    # (K_g, 2^n_g) base evaluation tables
+    tables: list[np.ndarray]    # (K_g, 2^n_g) base evaluation tables of the group's columns
     windows: list[np.ndarray]   # (nwin_g, K_g, W_g) base codeword windows
     tree: MerkleTree
 
@@ -37,10 +39,21 @@ class ProverData:
     def layout(self) -> BatchLayout:
         return self.commitment.layout
 
+    def column(self, col: int) -> np.ndarray:
+        """The evaluation table of committed column `col` (a view)."""
+        g = self.layout.group_of(col)
+        return self.tables[g][self.layout.groups[g].polys.index(col)]
+
     def table(self, poly: int) -> np.ndarray:
-        """The evaluation table of batch polynomial `poly` (a view)."""
-        g = self.layout.group_of(poly)
-        return self.tables[g][self.layout.groups[g].polys.index(poly)]
+        """The evaluation table of the caller's polynomial `poly` (a view: a split polynomial's
+        chunks are consecutive rows of one group's stack)."""
+        split = self.commitment.split
+        first = split.starts[poly]
+        if split.chunks(poly) == 1:
+            return self.column(first)
+        g = self.layout.group_of(first)
+        i = self.layout.groups[g].polys.index(first)
+        return self.tables[g][i:i + split.chunks(poly)].reshape(-1)
 
     def claim(self, poly: int, point) -> Claim:
         """The honest claim "polynomial `poly` at `point` ((n_k, 4) ext or (n_k,) base) is its value"."""
@@ -61,22 +74,34 @@ def _num_vars(t, i: int) -> int:
     return m.bit_length() - 1
 
 
+def _stack(polys, split, cols: tuple[int, ...]) -> np.ndarray:
+    """The tables of a group's columns as one (K_g, 2^n) array: a view when they are one polynomial
+    or all chunks of one, else a copy."""
+    owner = split.owner(cols[0])
+    if split.owner(cols[-1]) == owner and len(cols) == split.chunks(owner):
+        return polys[owner].reshape(len(cols), -1)
+    columns = split.column_tables(polys)
+    return np.stack([columns[c] for c in cols])
+
+
 def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
     """Commit to base-field evaluation tables (a list of (2^n_k,) uint32, any sizes) at the params'
-    rate and arity. Returns the prover's data; `.commitment` is what the verifier gets. A lone
-    polynomial of its size is kept by reference (not copied): do not modify it before opening."""
+    rate, arity and max_vars. Returns the prover's data; `.commitment` is what the verifier gets. A
+    group holding one polynomial (or all chunks of one) is kept by reference (not copied): do not
+    modify it before opening."""
     polys = list(polys)
     if not polys:
         raise InputError("commit: no polynomials")
+    num_vars = tuple(_num_vars(t, i) for i, t in enumerate(polys))
     try:
-        layout = BatchLayout(tuple(_num_vars(t, i) for i, t in enumerate(polys)), params.rate_bits,
-                             params.arity_bits)
+        shape = Commitment.of(bytes(32), num_vars, params.rate_bits, params.arity_bits, params.max_vars)
     except ValueError as e:
         raise InputError(f"commit: {e}") from None
+    layout = shape.layout
     tables, windows = [], []
     for g in layout.groups:
-        stack = np.stack([polys[k] for k in g.polys]) if len(g.polys) > 1 else polys[g.polys[0]].reshape(1, -1)
+        stack = _stack(polys, shape.split, g.polys)
         tables.append(stack)
         windows.append(to_windows(encode(stack, layout.rate_bits), g.log_window))
     tree = batch_tree.build(layout, windows)
-    return ProverData(Commitment(tree.root, layout), tables, windows, tree)
+    return ProverData(dataclasses.replace(shape, root=tree.root), tables, windows, tree)

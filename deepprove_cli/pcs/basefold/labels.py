@@ -1,6 +1,7 @@
 """Transcript labels of the Basefold opening, in the order the opening uses them (prover and verifier)."""
 
 PARAMS = "pcs/params"                       # absorbed by PcsParams.absorb
+SPLIT_VALUES = "pcs/split/values"
 REDUCE_ALPHA = "pcs/reduce/alpha"
 REDUCE_ROUND = "pcs/reduce/round"
 REDUCE_CHALLENGE = "pcs/reduce/challenge"

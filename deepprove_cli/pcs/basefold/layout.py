@@ -1,8 +1,9 @@
 """Where everything of a committed batch lives: size groups, tree levels, windows, fold schedule.
 
 Pure index arithmetic, shared by the prover and the verifier (no kernels), so both derive the
-same shapes from the same public data: the polynomials' numbers of variables, the rate and the
-arity of the commitment, the claims and the opening parameters.
+same shapes from the same public data: the columns' numbers of variables, the rate and the
+arity of the commitment, the claims and the opening parameters. "Polynomials" below are the
+committed columns (a caller's polynomial above max_vars is several of them, split.py).
 
 Batch tree (one Merkle tree per batch, mixed heights). Polynomials with the same number of
 variables form a group. A codeword of 2^L positions (L = n + rate_bits, bit-reversed order) is cut
@@ -115,11 +116,6 @@ class BatchLayout:
 
     def level_width(self, level: int) -> int:
         return sum(self.groups[g].width for g in self.levels[level])
-
-    def shape_bytes(self) -> bytes:
-        """What the transcript absorbs for the shape: rate, arity, count, every n_k."""
-        return bytes([self.rate_bits, self.arity_bits]) + len(self.num_vars).to_bytes(4, "little") + \
-            bytes(self.num_vars)
 
 
 @dataclass(frozen=True)

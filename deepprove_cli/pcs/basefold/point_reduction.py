@@ -1,7 +1,8 @@
 """Prover of the point reduction: claims at several points -> one claim per polynomial at one point.
 
-With alpha from the transcript, the claims combine into one sum over the hypercube:
-sum_i alpha^i v_i = sum_k sum_y W_k(y) f_k(y), W_k = sum_{i: claim i on f_k} alpha^i eq(z_i, .).
+With coefficients a_i from the transcript (protocol.reduce_coefficients), the claims combine into
+one sum over the hypercube: sum_i a_i v_i = sum_k sum_y W_k(y) f_k(y),
+W_k = sum_{i: claim i on f_k} a_i eq(z_i, .).
 A degree-2 sumcheck proves it, binding x_0 first. Polynomials of fewer variables take the high
 variables (as in the folding, layout.py): f_k joins at round d_k = n - n_k, when the running sum
 gains its claims (the verifier adds them too), so its point is the suffix r[d_k:] of the
@@ -19,17 +20,18 @@ import numpy as np
 from deepprove_cli.field import ext4_vec, vec
 from deepprove_cli.pcs.basefold import labels
 from deepprove_cli.pcs.basefold.claims import claimed_polys
-from deepprove_cli.pcs.basefold.scalars import eadd, powers
+from deepprove_cli.pcs.basefold.protocol import reduce_coefficients
+from deepprove_cli.pcs.basefold.scalars import eadd
 from deepprove_cli.pcs.basefold.tables import product_sums
 from deepprove_cli.poly.eq import eq_table
 from deepprove_cli.poly.multilinear import fix_first_variable
 
 
-def _weights(claims, alpha_powers, poly: int) -> np.ndarray:
+def _weights(claims, coeffs, poly: int) -> np.ndarray:
     w = None
     for i, c in enumerate(claims):
         if c.poly == poly:
-            t = ext4_vec.scale(eq_table(c.point), alpha_powers[i], check=False)
+            t = ext4_vec.scale(eq_table(c.point), coeffs[i], check=False)
             w = t if w is None else vec.add(w, t, check=False)
     return w
 
@@ -38,10 +40,9 @@ def prove(data, claims, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed polys, 4))."""
     layout = data.layout
     polys = claimed_polys(claims)
-    alpha = transcript.challenge_ext(labels.REDUCE_ALPHA)
-    ap = powers(alpha, len(claims))
+    ap = reduce_coefficients(transcript, len(claims))
     n = max(layout.num_vars[k] for k in polys)
-    inst = [[n - layout.num_vars[k], _weights(claims, ap, k), data.table(k)] for k in polys]
+    inst = [[n - layout.num_vars[k], _weights(claims, ap, k), data.column(k)] for k in polys]
     rounds = np.zeros((n, 2, 4), dtype=np.uint32)
     point = np.zeros((n, 4), dtype=np.uint32)
     for j in range(n):

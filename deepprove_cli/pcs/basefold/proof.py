@@ -6,8 +6,9 @@ distinct opened rows and of sibling nodes per tree, which depend on the query in
 after the transcript has run): they are bounded here by the parameters, and the verifier checks
 them against the exact values it derives.
 
-Layout (version 1), with the size-breakdown section names:
+Layout (version 2), with the size-breakdown section names:
     u8 version
+    split:       the chunk values of every claim on a split polynomial (split.py), ext, claim order
     reduce:      n x (h(0), h(2)) ext, then one ext value per claimed polynomial   [several points only]
     fold_rounds: F x (h(0), h(2)) ext
     layer_roots: one digest per committed layer
@@ -28,8 +29,9 @@ from deepprove_cli.io.binary import ProofFormatError, Reader, Writer
 from deepprove_cli.pcs.basefold.claims import claimed_polys, common_point
 from deepprove_cli.pcs.basefold.layout import BatchLayout, FoldSchedule
 from deepprove_cli.pcs.basefold.params import PcsParams
+from deepprove_cli.pcs.basefold.split import Split
 
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -48,11 +50,19 @@ class ProofShape:
     schedule: FoldSchedule
     multi_point: bool
     num_queries: int
+    split_values: int = 0
 
     @classmethod
-    def of(cls, layout: BatchLayout, claims, params: PcsParams) -> "ProofShape":
-        schedule = FoldSchedule.build(layout, claimed_polys(claims), params.final_vars)
-        return cls(schedule, common_point(layout, claims) is None, params.num_queries)
+    def of(cls, commitment, claims, params: PcsParams) -> "ProofShape":
+        """The shape for the callers' claims on a commitment (or, given a BatchLayout, for claims
+        on its columns directly)."""
+        if isinstance(commitment, BatchLayout):
+            layout, split = commitment, Split(commitment.num_vars, max(commitment.num_vars))
+        else:
+            layout, split = commitment.layout, commitment.split
+        cols = split.column_claims(claims)
+        schedule = FoldSchedule.build(layout, claimed_polys(cols), params.final_vars)
+        return cls(schedule, common_point(layout, cols) is None, params.num_queries, split.value_count(claims))
 
     @property
     def batch_levels(self) -> list[tuple[int, int, int]]:
@@ -69,6 +79,7 @@ class ProofShape:
 
 @dataclass
 class OpeningProof:
+    split_values: np.ndarray         # (chunk values, 4): claims on split polynomials, or (0, 4)
     reduce_rounds: np.ndarray        # (n, 2, 4), or (0, 2, 4) when the claims sit at one point
     reduce_values: np.ndarray        # (claimed polys, 4), or (0, 4)
     fold_rounds: np.ndarray          # (F, 2, 4)
@@ -80,6 +91,8 @@ class OpeningProof:
 
     def write(self, w: Writer) -> None:
         w.u8(VERSION)
+        w.section("split")
+        w.ext_array(self.split_values.reshape(-1, 4))
         w.section("reduce")
         w.ext_array(self.reduce_rounds.reshape(-1, 4))
         w.ext_array(self.reduce_values.reshape(-1, 4))
@@ -102,6 +115,7 @@ class OpeningProof:
         if version != VERSION:
             raise ProofFormatError(f"{r.what}: opening proof version {version}, expected {VERSION}")
         s = shape.schedule
+        split_values = r.ext_array(shape.split_values, "split chunk values")
         n_red = s.n if shape.multi_point else 0
         n_val = len(s.claimed) if shape.multi_point else 0
         reduce_rounds = r.ext_array(2 * n_red, "point-reduction rounds").reshape(n_red, 2, 4)
@@ -118,7 +132,7 @@ class OpeningProof:
         for width, rows in shape.layer_widths:
             mat = _read_rows(r, 4 * width, min(q, rows), "layer rows")
             layers.append(TreeOpening([mat], _read_nodes(r, q * (rows.bit_length() - 1), "layer path nodes")))
-        return cls(reduce_rounds, reduce_values, fold_rounds, roots, final, nonce, batch, layers)
+        return cls(split_values, reduce_rounds, reduce_values, fold_rounds, roots, final, nonce, batch, layers)
 
     def to_bytes(self) -> bytes:
         w = Writer()

@@ -1,9 +1,11 @@
 """The Basefold opening prover: claims on a committed batch -> one OpeningProof.
 
-Order (the verifier replays it): absorb parameters, commitment and claims; reduce several points
-to one (point_reduction.py, skipped when the claims already sit at one point); squeeze beta and
-combine the claimed polynomials with its powers; sumcheck interleaved with folding
-(fold_phase.py); grinding; query indices; openings (query_phase.py).
+Order (the verifier replays it): absorb parameters, commitment and the callers' claims; send the
+chunk values of claims on split polynomials (split.py), which turns the claims into claims on the
+committed columns; reduce several points to one (point_reduction.py, skipped when the claims
+already sit at one point); squeeze the batching coefficients and combine the claimed columns;
+sumcheck interleaved with folding (fold_phase.py); grinding; query indices; openings
+(query_phase.py).
 """
 
 from __future__ import annotations
@@ -16,17 +18,35 @@ from deepprove_cli.pcs.basefold.claims import check_claims, claimed_polys, commo
 from deepprove_cli.pcs.basefold.layout import FoldSchedule
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.proof import OpeningProof
-from deepprove_cli.pcs.basefold.protocol import absorb_statement, beta_coefficients
+from deepprove_cli.pcs.basefold.protocol import absorb_split_values, absorb_statement, beta_coefficients
+
+
+def chunk_values(data, claims) -> np.ndarray:
+    """(value_count, 4): T_j(z_low) for every chunk j of every claim on a split polynomial."""
+    from deepprove_cli.poly.multilinear import evaluate
+
+    split = data.commitment.split
+    out = np.zeros((split.value_count(claims), 4), dtype=np.uint32)
+    for _, c, off in split.split_claims(claims):
+        low = c.point[:split.max_vars]
+        chunks = data.table(c.poly).reshape(split.chunks(c.poly), -1)
+        for j in range(chunks.shape[0]):
+            out[off + j] = evaluate(chunks[j], low)
+    return out
 
 
 def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> OpeningProof:
     """Prove every claim (poly, point, value) on the batch committed in `data`. The values are not
     checked here: a wrong one gives a proof the verifier rejects."""
-    layout = data.layout
-    claims = check_claims(layout, claims)
-    if (params.rate_bits, params.arity_bits) != (layout.rate_bits, layout.arity_bits):
-        raise InputError("open_batch: the parameters' rate/arity differ from the commitment's")
-    absorb_statement(transcript, params, data.commitment, claims)
+    com = data.commitment
+    layout = com.layout
+    claims = check_claims(com.split, claims)
+    if (params.rate_bits, params.arity_bits, params.max_vars) != (layout.rate_bits, layout.arity_bits, com.max_vars):
+        raise InputError("open_batch: the parameters' rate/arity/max_vars differ from the commitment's")
+    absorb_statement(transcript, params, com, claims)
+    split_values = chunk_values(data, claims)
+    absorb_split_values(transcript, split_values)
+    claims = com.split.column_claims(claims, split_values)
     polys = claimed_polys(claims)
     cp = common_point(layout, claims)
     if cp is None:
@@ -40,5 +60,5 @@ def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> 
     nonce = transcript.grind(params.grinding_bits)
     queries = transcript.challenge_indices(labels.QUERIES, schedule.log_len, params.num_queries)
     batch, layer_openings = query_phase.open_queries(data, schedule, res.layers, queries)
-    return OpeningProof(red_rounds, red_values, res.rounds, [tree.root for _, tree in res.layers], res.final,
-                        nonce, batch, layer_openings)
+    return OpeningProof(split_values, red_rounds, red_values, res.rounds, [tree.root for _, tree in res.layers],
+                        res.final, nonce, batch, layer_openings)

@@ -42,16 +42,6 @@ def escale(a, s: int) -> np.ndarray:
     return _a(ext_mul_base(_t(a), np.uint32(int(s) % P)))
 
 
-def powers(x, count: int) -> np.ndarray:
-    """x^0, ..., x^(count-1) as (count, 4)."""
-    out = np.empty((count, 4), dtype=np.uint32)
-    acc = ONE
-    for i in range(count):
-        out[i] = acc
-        acc = emul(acc, x)
-    return out
-
-
 def eq1(z, s) -> np.ndarray:
     """eq(z, s) = z s + (1 - z)(1 - s) for one coordinate."""
     zs = emul(z, s)

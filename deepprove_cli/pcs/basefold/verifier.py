@@ -3,6 +3,8 @@ kernel-free protocol modules (layout, claims, proof format, labels); never a pro
 
 Checks, in order (each failure raises ProofInvalid naming it):
   1. the proof parses under the verifier's own shape (commitment, claims, parameters);
+  1b. every claim on a split polynomial: its chunk values recombine to the claimed value
+     (sum_j eq(z_high, j) v_j = v, split.py); the chunk claims replace it from here on;
   2. point reduction (several points): every round's sum, then the last round against the sent
      values f_k(r[d_k:]) weighted by the claims' eq polynomials;
   3. fold sumcheck: every round's sum (the claims of smaller polynomials join at their round,
@@ -26,8 +28,9 @@ from deepprove_cli.pcs.basefold import verifier_kernels as V
 from deepprove_cli.pcs.basefold.claims import check_claims, common_point
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.proof import OpeningProof, ProofShape
-from deepprove_cli.pcs.basefold.protocol import absorb_statement, beta_coefficients
-from deepprove_cli.pcs.basefold.scalars import ONE, ZERO, eadd, emul, eq1, esub, powers, quadratic_at
+from deepprove_cli.pcs.basefold.protocol import (absorb_split_values, absorb_statement, beta_coefficients,
+                                                 reduce_coefficients)
+from deepprove_cli.pcs.basefold.scalars import ONE, ZERO, eadd, emul, eq1, esub, quadratic_at
 
 
 def _t(a):
@@ -36,7 +39,7 @@ def _t(a):
 
 def parse(commitment, claims, proof, params: PcsParams) -> tuple[OpeningProof, ProofShape]:
     """The proof (bytes or an OpeningProof, re-encoded) parsed strictly under the verifier's shape."""
-    shape = ProofShape.of(commitment.layout, claims, params)
+    shape = ProofShape.of(commitment, claims, params)
     if isinstance(proof, OpeningProof):
         try:
             proof = proof.to_bytes()
@@ -51,12 +54,16 @@ def verify_opening(commitment, claims, proof, transcript, params: PcsParams = DE
     """Accept (return) or raise ProofInvalid. `claims` are the public Claim list; `proof` bytes or an
     OpeningProof; `transcript` in the same state as the prover's was."""
     layout = commitment.layout
-    claims = check_claims(layout, claims)
-    if (params.rate_bits, params.arity_bits) != (layout.rate_bits, layout.arity_bits):
-        raise ProofInvalid("opening: the commitment's rate/arity differ from the verifier's parameters")
+    claims = check_claims(commitment.split, claims)
+    if (params.rate_bits, params.arity_bits, params.max_vars) != \
+            (layout.rate_bits, layout.arity_bits, commitment.max_vars):
+        raise ProofInvalid("opening: the commitment's rate/arity/max_vars differ from the verifier's parameters")
     proof, shape = parse(commitment, claims, proof, params)
     s = shape.schedule
     absorb_statement(transcript, params, commitment, claims)
+    absorb_split_values(transcript, proof.split_values)
+    _check_split(commitment.split, claims, proof.split_values)
+    claims = commitment.split.column_claims(claims, proof.split_values)
     if shape.multi_point:
         z, values = _verify_reduction(s, claims, proof, transcript)
     else:
@@ -69,11 +76,19 @@ def verify_opening(commitment, claims, proof, transcript, params: PcsParams = DE
     _verify_queries(commitment, s, coeffs, challenges, proof, queries)
 
 
+def _check_split(split, claims, values) -> None:
+    """Every claim on a split polynomial: sum_j eq(z_high, j) v_j must be its value."""
+    for i, c, off in split.split_claims(claims):
+        chunk = np.ascontiguousarray(values[off:off + split.chunks(c.poly)])
+        got = V.mle_eval(chunk, np.ascontiguousarray(c.point[split.max_vars:]))
+        if not np.array_equal(np.array(got, dtype=np.uint32), c.value):
+            raise ProofInvalid(f"opening: the chunk values of claim {i} do not recombine to its claimed value")
+
+
 def _verify_reduction(s, claims, proof, transcript):
     """Replay the point reduction; returns (point r, {poly: f_k(r[d_k:])})."""
     layout = s.layout
-    alpha = transcript.challenge_ext(labels.REDUCE_ALPHA)
-    ap = powers(alpha, len(claims))
+    ap = reduce_coefficients(transcript, len(claims))
     n = s.n
     joins: dict[int, np.ndarray] = {}
     for i, c in enumerate(claims):

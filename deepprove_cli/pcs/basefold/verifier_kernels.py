@@ -97,3 +97,19 @@ def eq_eval(a, b):
         xy = ext_mul(x, y)
         acc = ext_mul(acc, ext_add(xy, ext_sub(ext_sub(one, x), ext_sub(y, xy))))
     return acc
+
+
+@njit(cache=True)
+def mle_eval(values, point):
+    """The multilinear extension of a small ext table (2^b, 4) at `point` (b, 4): fix x_0, x_1, ...
+    in turn (t'[i] = t[2i] + r (t[2i+1] - t[2i])). Recombines the chunk values of a split claim."""
+    t = values.copy()
+    size = t.shape[0]
+    for j in range(point.shape[0]):
+        r = (point[j, 0], point[j, 1], point[j, 2], point[j, 3])
+        size //= 2
+        for i in range(size):
+            a = (t[2 * i, 0], t[2 * i, 1], t[2 * i, 2], t[2 * i, 3])
+            b = (t[2 * i + 1, 0], t[2 * i + 1, 1], t[2 * i + 1, 2], t[2 * i + 1, 3])
+            t[i, 0], t[i, 1], t[i, 2], t[i, 3] = ext_add(a, ext_mul(r, ext_sub(b, a)))
+    return (t[0, 0], t[0, 1], t[0, 2], t[0, 3])
