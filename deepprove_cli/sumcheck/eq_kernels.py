@@ -85,15 +85,14 @@ def generic_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, coeffs, npts: 
 
 
 @njit(cache=True)
-def _ab_cd_range(a, b, cc, d, with_one, eqL, eqH, hlo, hhi, partial, c):
-    """Points t = 0, 2 (or 0, 1, 2 with `with_one`) of sum_i w_i (A B + C D)(t)."""
+def _ab_cd_range(a, b, cc, d, eqL, eqH, hlo, hhi, partial, c):
+    """Points t = 0, 2 of sum_i w_i (A B + C D)(t) (the rare rounds that need t = 1 as well take the
+    generic kernel: one variant here keeps compile time down)."""
     L = np.uint64(eqL.size // 4)
     s0 = ZERO64
-    s1 = ZERO64
     s2 = ZERO64
     for h in range(np.uint64(hlo), np.uint64(hhi)):
         i0 = ZERO64
-        i1 = ZERO64
         i2 = ZERO64
         for l in range(L):
             k = (h * L + l) * U2
@@ -110,37 +109,32 @@ def _ab_cd_range(a, b, cc, d, with_one, eqL, eqH, hlo, hhi, partial, c):
             i0 = acc4(i0, ext_mul(g0, wl))
             g2 = ext_add64(ext_mul(line_next(a0, a1), line_next(b0, b1)), ext_mul(line_next(c0, c1), line_next(d0, d1)))
             i2 = acc4(i2, ext_mul(g2, wl))
-            if with_one:
-                g1 = ext_add64(ext_mul(a1, b1), ext_mul(c1, d1))
-                i1 = acc4(i1, ext_mul(g1, wl))
         wh = ld(eqH, h)
         s0 = acc4(s0, ext_mul_outlined(_reduce(i0), wh))
-        s1 = acc4(s1, ext_mul_outlined(_reduce(i1), wh))
         s2 = acc4(s2, ext_mul_outlined(_reduce(i2), wh))
-    out = (s0, s1, s2) if with_one else (s0, s2, s2)
-    for p in range(3 if with_one else 2):
-        for q in range(4):
-            partial[c, 4 * p + q] = out[p][q] % _P64
+    for q in range(4):
+        partial[c, q] = s0[q] % _P64
+        partial[c, 4 + q] = s2[q] % _P64
 
 
 @njit(cache=True, parallel=True)
-def _ab_cd_par(a, b, cc, d, with_one, eqL, eqH, partial):
+def _ab_cd_par(a, b, cc, d, eqL, eqH, partial):
     nchunks = partial.shape[0]
     m = eqH.size // 4
     for c in prange(nchunks):
-        _ab_cd_range(a, b, cc, d, with_one, eqL, eqH, c * m // nchunks, (c + 1) * m // nchunks, partial, c)
+        _ab_cd_range(a, b, cc, d, eqL, eqH, c * m // nchunks, (c + 1) * m // nchunks, partial, c)
 
 
-def ab_cd_sums(tables, with_one: bool, eqL, eqH):
-    """Per-chunk sums for G = A B + C D (four flat ext tables, in that order)."""
+def ab_cd_sums(tables, eqL, eqH):
+    """Per-chunk sums at t = 0, 2 for G = A B + C D (four flat ext tables, in that order)."""
     half = tables[0].size // 8
     m = eqH.size // 4
     rows = 1 if run_serially(half) else min(m, num_chunks(half))
-    partial = np.zeros((rows, (3 if with_one else 2) * 4), dtype=np.uint64)
+    partial = np.zeros((rows, 8), dtype=np.uint64)
     if rows == 1:
-        _ab_cd_range(*tables, with_one, eqL, eqH, 0, m, partial, 0)
+        _ab_cd_range(*tables, eqL, eqH, 0, m, partial, 0)
     else:
-        _ab_cd_par(*tables, with_one, eqL, eqH, partial)
+        _ab_cd_par(*tables, eqL, eqH, partial)
     return partial
 
 

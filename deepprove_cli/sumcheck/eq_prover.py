@@ -44,10 +44,10 @@ def _split_eq(rest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _h_values(inst: _Instance, ab_cd: bool, npts: int, with_one: bool, eql, eqh) -> np.ndarray:
     """h at t = 0, 2, .. (or 0, 1, ..): (npts, 4)."""
-    if ab_cd:
+    if ab_cd and not with_one:
         pos = {j: i for i, j in enumerate(inst.order)}
         order = [pos[f] for t in inst.problem.terms for f in t.factors]
-        partial = ab_cd_sums([inst.tabs[i].reshape(-1) for i in order], with_one, eql, eqh)
+        partial = ab_cd_sums([inst.tabs[i].reshape(-1) for i in order], eql, eqh)
     else:
         if inst.stack is None:
             base = [t for t in inst.tabs if not is_ext(t)]
