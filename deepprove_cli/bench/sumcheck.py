@@ -19,24 +19,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from deepprove_cli.bench.record import Record, Timing, measure, record
+from deepprove_cli.bench.record import Record, measure, measure_alternating, record
 
 SUITE = "sumcheck"
 P = 2013265921
-
-
-def _alternate(fns, repeat: int) -> list[Timing]:
-    """Time each of `fns` `repeat` times, alternating between them (after one untimed warm-up each)."""
-    for f in fns:
-        f()
-    times = [[] for _ in fns]
-    peaks = [0.0 for _ in fns]
-    for _ in range(max(1, repeat)):
-        for k, f in enumerate(fns):
-            t = measure(f, repeat=1, warmup=0)
-            times[k] += t.times
-            peaks[k] = max(peaks[k], t.peak_rss_mb)
-    return [Timing(t, p) for t, p in zip(times, peaks)]
 
 
 def _product_case(n: int, degree: int, opts, rng) -> Record:
@@ -57,7 +43,7 @@ def _product_case(n: int, degree: int, opts, rng) -> Record:
     def ours():
         return prover.prove(problem, claim, Transcript(b"bench"))
 
-    base, mine = _alternate([baseline, ours], opts.repeat)
+    base, mine = measure_alternating([baseline, ours], opts.repeat)
     proof, _, _ = ours()
     data = proof.to_bytes()
     verify = measure(lambda: verifier.verify(claim, n, degree, proof, Transcript(b"bench")), max(3, opts.repeat))
@@ -88,7 +74,7 @@ def _eq_case(n: int, opts, rng) -> Record:
         full = SumcheckProblem([eq_table(r)] + tables, [(1, [0, 1, 2]), (1, [0, 3, 4])])
         return prover.prove(full, 0, Transcript(b"bench"))
 
-    base, mine = _alternate([baseline, lambda: prove_eq(r, g, 0, Transcript(b"bench"))], opts.repeat)
+    base, mine = measure_alternating([baseline, lambda: prove_eq(r, g, 0, Transcript(b"bench"))], opts.repeat)
     return record(SUITE, "prove_eq_ab_cd", mine,
                   params={"log_size": n, "degree": 3, "tables": "ext", "threads": numba.get_num_threads()},
                   work=1 << n, unit="entries/s", baseline_name="generic prover, eq(r, .) as a table", baseline=base,
@@ -103,7 +89,7 @@ def _cuda_case(n: int, degree: int, opts, rng) -> Record:
     from deepprove_cli.transcript import Transcript
 
     problem = SumcheckProblem([rng.integers(0, P, 1 << n, dtype=np.uint32) for _ in range(degree)])
-    base, mine = _alternate([lambda: prover.prove(problem, 0, Transcript(b"bench")),
+    base, mine = measure_alternating([lambda: prover.prove(problem, 0, Transcript(b"bench")),
                              lambda: sc.prove_product(problem, 0, Transcript(b"bench"))], opts.repeat)
     return record(SUITE, f"prove_deg{degree}_cuda", mine, params={"log_size": n, "degree": degree, "device": "cuda"},
                   work=1 << n, unit="entries/s", baseline_name="CPU prover", baseline=base)
