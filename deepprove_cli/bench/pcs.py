@@ -1,47 +1,60 @@
 """`dp bench pcs`: Basefold commit, open and verify, with the commit's lower bound timed beside it.
 
-Cases (log sizes from --log-sizes, default 16,18,20,22,24; --quick: 10,12): one polynomial of 2^n
-evaluations, and a batch (16 x 2^20; --quick: 4 x 2^10) opened at one point. Per case:
+Cases (log sizes from --log-sizes, default 16,18,20,22,24; --quick: 10,12):
 
-  commit/...  ours vs the lower bound "ntt+merkle/...": the same kernels' LDE of the same total size
-              plus the Merkle tree of the same matrix, timed alternately with ours (speedup =
-              bound / ours; target >= 1/1.5);
+  2^n              one polynomial of 2^n evaluations (above max_vars it is committed as chunks);
+  16x2^20          a batch opened at one point (--quick: 4x2^10);
+  wide/...         a wide batch, 256x2^20 at rate 1/4 and at rate 1/2 (--quick: 32x2^8): the shape
+                   of the model's weights, where the batch tree's leaf width matters most.
+
+Per case:
+  commit/...  ours vs the lower bound "ntt+merkle/...": the same kernels' LDE of the same columns
+              plus the Merkle tree of the same rows, timed alternately with ours (speedup = bound /
+              ours; target >= 1/1.5); wide cases skip the bound (its matrix would double the memory);
   open/...    prover time, proof size and its breakdown, security bits;
   verify/...  warm verification time of that proof.
 
-Parameters: the defaults (pcs.DEFAULT_PARAMS) unless -p rate_bits=, arity_bits=, queries=,
-grinding_bits=, final_vars=, target_bits= (then PcsParams.for_security picks the queries).
+Parameters: the defaults (pcs.DEFAULT_PARAMS) unless -p rate_bits=, arity_bits=, leaf_bits=,
+max_vars=, queries=, grinding_bits=, final_vars=, target_bits= (then PcsParams.for_security picks
+the queries); the wide cases take the rest of the parameters at their own two rates.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from deepprove_cli.bench.record import Record, Timing, measure, peak_rss_mb, record, reset_peak_rss
 from deepprove_cli.errors import InputError
 
 SUITE = "pcs"
 _BIG = 20  # from 2^20 evaluations on, no untimed warm-up run (kernels are compiled by a small case first)
+_KEYS = ("rate_bits", "arity_bits", "leaf_bits", "max_vars", "queries", "grinding_bits", "final_vars", "target_bits")
 
 
-def _params(extra: dict):
+def _params(extra: dict, rate_bits: int | None = None):
+    """The parameters from -p (at `rate_bits` if given: queries and max_vars follow the rate)."""
     from deepprove_cli.pcs import DEFAULT_PARAMS, PcsParams
 
-    keys = {"rate_bits", "arity_bits", "queries", "grinding_bits", "final_vars", "target_bits"}
-    unknown = set(extra) - keys
+    unknown = set(extra) - set(_KEYS)
     if unknown:
-        raise InputError(f"dp bench pcs: unknown -p {', '.join(sorted(unknown))}", hint=f"one of {sorted(keys)}")
+        raise InputError(f"dp bench pcs: unknown -p {', '.join(sorted(unknown))}", hint=f"one of {list(_KEYS)}")
     try:
         vals = {k: int(v) for k, v in extra.items()}
     except ValueError:
         raise InputError("dp bench pcs: -p values must be integers") from None
+    if rate_bits is not None:
+        vals["rate_bits"] = rate_bits
     if not vals:
         return DEFAULT_PARAMS
-    base = dict(rate_bits=DEFAULT_PARAMS.rate_bits, arity_bits=DEFAULT_PARAMS.arity_bits,
-                grinding_bits=DEFAULT_PARAMS.grinding_bits, final_vars=DEFAULT_PARAMS.final_vars)
+    base = {k: getattr(DEFAULT_PARAMS, k) for k in ("rate_bits", "arity_bits", "grinding_bits", "final_vars",
+                                                      "leaf_bits")}
     base.update({k: v for k, v in vals.items() if k in base})
     try:
         if "queries" in vals:
-            return PcsParams(num_queries=vals["queries"], **base)
-        return PcsParams.for_security(vals.get("target_bits", 100), **base)
+            p = PcsParams(num_queries=vals["queries"], **base)
+        else:
+            p = PcsParams.for_security(vals.get("target_bits", 100), **base)
+        return dataclasses.replace(p, max_vars=vals["max_vars"]) if "max_vars" in vals else p
     except ValueError as e:
         raise InputError(f"dp bench pcs: {e}") from None
 
@@ -67,14 +80,29 @@ def _side_by_side(ours, bound, repeat: int, warmup: int) -> tuple[Timing, Timing
     return Timing(times[0], peak), Timing(times[1], peak_rss_mb())
 
 
-def _case(name: str, count: int, log_n: int, params, repeat: int, rng) -> list[Record]:
+def _lower_bound(polys, params):
+    """The bound's work for these polynomials: LDE of their columns and the Merkle tree of the rows."""
     import numpy as np
 
     from deepprove_cli.field import ntt
-    from deepprove_cli.field.babybear import P
     from deepprove_cli.hash.merkle import MerkleTree
-    from deepprove_cli.pcs import Claim, commit, open_batch, security_of, verify_opening
     from deepprove_cli.pcs.basefold.encoding import encode, to_windows
+    from deepprove_cli.pcs.basefold.layout import auto_leaf_bits
+    from deepprove_cli.pcs.basefold.split import Split
+
+    split = Split(tuple(p.size.bit_length() - 1 for p in polys), params.max_vars)
+    stack = np.stack(split.column_tables(polys))
+    log_w = min(params.leaf_bits or auto_leaf_bits(split.columns), split.columns[0] + params.rate_bits)
+    rows = to_windows(encode(stack, params.rate_bits), log_w)
+    rows = rows.reshape(rows.shape[0], -1)
+    return lambda: (ntt.lde(stack, params.rate_bits, shift=1), MerkleTree.build(rows))
+
+
+def _case(name: str, count: int, log_n: int, params, repeat: int, rng, bound: bool = True) -> list[Record]:
+    import numpy as np
+
+    from deepprove_cli.field.babybear import P
+    from deepprove_cli.pcs import Claim, commit, open_batch, security_of, verify_opening
     from deepprove_cli.poly.multilinear import evaluate
     from deepprove_cli.transcript import Transcript
 
@@ -83,24 +111,22 @@ def _case(name: str, count: int, log_n: int, params, repeat: int, rng) -> list[R
     claims = [Claim(k, z, evaluate(p, z)) for k, p in enumerate(polys)]
     warm = 0 if log_n >= _BIG else 1
     params_json = {"polys": count, "log_n": log_n, "rate_bits": params.rate_bits, "arity_bits": params.arity_bits,
-                   "queries": params.num_queries, "grinding_bits": params.grinding_bits,
-                   "final_vars": params.final_vars}
+                   "leaf_bits": params.leaf_bits, "max_vars": params.max_vars, "queries": params.num_queries,
+                   "grinding_bits": params.grinding_bits, "final_vars": params.final_vars}
     elements = count << log_n
 
-    # the lower bound: LDE of the same coefficients and the Merkle tree of the same rows
-    stack = np.stack(polys)
-    log_w = min(params.arity_bits, log_n + params.rate_bits)
-    rows = to_windows(encode(stack, params.rate_bits), log_w)
-    rows = rows.reshape(rows.shape[0], -1)
     box = {}
-    ours, bound = _side_by_side(lambda: box.update(data=commit(polys, params)),
-                                lambda: (ntt.lde(stack, params.rate_bits, shift=1), MerkleTree.build(rows)),
-                                repeat, warm)
-    rows = None  # free the bound's matrix before the opening
+    if bound:
+        ours, low = _side_by_side(lambda: box.update(data=commit(polys, params)), _lower_bound(polys, params),
+                                  repeat, warm)
+        out = [record(SUITE, f"commit/{name}", ours, params=params_json, work=elements, unit="elem/s",
+                      baseline_name=f"ntt+merkle/{name}", baseline=low,
+                      metrics={"ratio_vs_lower_bound": round(ours.median / low.median, 3)})]
+    else:
+        ours = measure(lambda: box.update(data=commit(polys, params)), repeat, warm)
+        out = [record(SUITE, f"commit/{name}", ours, params=params_json, work=elements, unit="elem/s")]
     data = box["data"]
-    out = [record(SUITE, f"commit/{name}", ours, params=params_json, work=elements, unit="elem/s",
-                  baseline_name=f"ntt+merkle/{name}", baseline=bound,
-                  metrics={"ratio_vs_lower_bound": round(ours.median / bound.median, 3)})]
+    params_json["leaf_bits"] = data.layout.leaf_bits  # the one the commitment chose if left open
 
     t_open = measure(lambda: box.update(proof=open_batch(data, claims, Transcript(b"bench"), params)),
                      max(1, repeat // 2), warm)
@@ -131,9 +157,10 @@ def run(opts) -> list[Record]:
     else:
         sizes = [10, 12] if opts.quick else [16, 18, 20, 22, 24]
     for s in sizes:
-        if not 0 <= s <= 27 - params.rate_bits:
-            raise InputError(f"dp bench pcs: log size {s} out of range [0, {27 - params.rate_bits}]")
+        if not 0 <= s <= 30:
+            raise InputError(f"dp bench pcs: log size {s} out of range [0, 30]")
     batch = (4, 10) if opts.quick else (16, 20)
+    wide = (32, 8) if opts.quick else (256, 20)
     rng = np.random.default_rng(2024)
     _case("warmup", 2, 8, params, 1, rng)  # compile every kernel before anything is timed
     records = []
@@ -142,4 +169,8 @@ def run(opts) -> list[Record]:
         records += _case(f"2^{s}", 1, s, params, opts.repeat, rng)
     info(f"pcs: {batch[0]}x2^{batch[1]}")
     records += _case(f"{batch[0]}x2^{batch[1]}", batch[0], batch[1], params, opts.repeat, rng)
+    for rate in (2, 1):
+        info(f"pcs: wide {wide[0]}x2^{wide[1]} at rate 1/{1 << rate}")
+        records += _case(f"wide/{wide[0]}x2^{wide[1]}/rate1/{1 << rate}", wide[0], wide[1],
+                         _params(opts.extra, rate), min(opts.repeat, 2), rng, bound=False)
     return records

@@ -11,7 +11,7 @@ from deepprove_cli.pcs.basefold.verifier import verify_opening
 from deepprove_cli.poly.multilinear import evaluate
 from deepprove_cli.transcript import Transcript
 
-SMALL = PcsParams(rate_bits=1, arity_bits=2, num_queries=12, grinding_bits=2, final_vars=2)
+SMALL = PcsParams(rate_bits=1, arity_bits=2, num_queries=12, grinding_bits=2, final_vars=2, leaf_bits=1)
 
 
 def rand(rng, shape):

@@ -15,7 +15,9 @@ def test_run_records():
 
     recs = pcs.run(BenchOptions(repeat=1, quick=True, log_sizes=[6], extra={"queries": "8", "grinding_bits": "1"}))
     names = [r.name for r in recs]
-    assert names == ["commit/2^6", "open/2^6", "verify/2^6", "commit/4x2^10", "open/4x2^10", "verify/4x2^10"]
+    cases = ["2^6", "4x2^10", "wide/32x2^8/rate1/4", "wide/32x2^8/rate1/2"]
+    assert names == [f"{step}/{case}" for case in cases for step in ("commit", "open", "verify")]
+    assert recs[6].params["rate_bits"] == 2 and recs[6].params["leaf_bits"] == 1  # wide: narrow leaves
     commit = recs[0].to_json()
     assert commit["baseline"] == "ntt+merkle/2^6" and commit["speedup"] > 0
     assert commit["metrics"]["ratio_vs_lower_bound"] > 0
@@ -38,4 +40,4 @@ def test_cli_json():
                  "-p", "queries=4", "-p", "grinding_bits=0")
     assert res.returncode == 0, res.stderr.decode()
     recs = json.loads(res.stdout)
-    assert {r["suite"] for r in recs} == {"pcs"} and len(recs) == 6
+    assert {r["suite"] for r in recs} == {"pcs"} and len(recs) == 12

@@ -54,10 +54,11 @@ def test_only_smaller_polynomials_claimed(rng):
     verify(data.commitment, claims, proof)
 
 
-@pytest.mark.parametrize("rate_bits,arity_bits,final_vars", [(2, 1, 0), (3, 4, 3), (1, 3, 0), (2, 4, 9)])
-def test_parameters(rng, rate_bits, arity_bits, final_vars):
+@pytest.mark.parametrize("rate_bits,arity_bits,leaf_bits,final_vars",
+                         [(2, 1, 1, 0), (3, 4, 4, 3), (1, 3, 1, 0), (2, 4, 2, 9), (1, 1, 4, 2), (4, 2, 3, 1)])
+def test_parameters(rng, rate_bits, arity_bits, leaf_bits, final_vars):
     params = PcsParams(rate_bits=rate_bits, arity_bits=arity_bits, num_queries=9, grinding_bits=1,
-                       final_vars=final_vars)
+                       final_vars=final_vars, leaf_bits=leaf_bits)
     polys = tables(rng, [8, 3, 1])
     spec = [(0, point(rng, 8)), (1, point(rng, 3)), (2, point(rng, 1))]
     data, claims, proof = prove(polys, spec, params)
@@ -94,7 +95,7 @@ def test_commitment_round_trip(rng):
     data, _, _ = prove(tables(rng, [5, 2]), [(0, point(rng, 5))])
     c = data.commitment
     assert Commitment.from_bytes(c.to_bytes()) == c
-    assert len(c.to_bytes()) == 1 + 3 + 4 + 2 + 32
+    assert len(c.to_bytes()) == 1 + 4 + 4 + 2 + 32
 
 
 def test_verifier_imports_no_prover_kernels():
@@ -122,3 +123,39 @@ def test_prover_data_claim_helper(rng):
     claims = [data.claim(0, point(rng, 5)), data.claim(1, rng.integers(0, 100, size=3))]
     proof = open_batch(data, claims, transcript(), SMALL)
     verify(data.commitment, claims, proof)
+
+
+@pytest.mark.parametrize("leaf_bits,arity_bits", [(1, 4), (2, 3), (1, 1), (4, 2)])
+def test_injections_with_leaves_narrower_than_layers(rng, leaf_bits, arity_bits):
+    """Groups entering at fold counts off the arity grid: the schedule starts a layer there."""
+    from deepprove_cli.pcs.basefold.layout import FoldSchedule
+
+    params = PcsParams(rate_bits=1, arity_bits=arity_bits, num_queries=9, grinding_bits=1, final_vars=1,
+                       leaf_bits=leaf_bits)
+    sizes = [12, 9, 7, 6, 3, 1]
+    polys = tables(rng, sizes)
+    z = point(rng, 12)
+    data, claims, proof = prove(polys, [(k, z[12 - n:]) for k, n in enumerate(sizes)], params)
+    verify(data.commitment, claims, proof, params)
+    s = FoldSchedule.build(data.layout, range(len(sizes)), params.final_vars)
+    starts = {lay.start for lay in s.layers}
+    assert all(d in starts for d in s.inject if s.layers[0].folds <= d < s.folds)
+
+
+def test_open_leaf_width_follows_the_batch_width(rng):
+    """Left open, the leaf width is chosen from the batch's width: 4 for one column, 1 for wide batches;
+    the verifier derives the same and accepts an explicit equal value."""
+    import dataclasses
+
+    from deepprove_cli.pcs.basefold.layout import auto_leaf_bits
+
+    assert [auto_leaf_bits([9] * k) for k in (1, 8, 16, 32, 256)] == [4, 3, 2, 1, 1]
+    assert auto_leaf_bits([9, 5, 5, 5, 5, 5]) == 4  # the width of the largest size counts
+    params = dataclasses.replace(SMALL, leaf_bits=None)
+    for k, leaf in ((1, 4), (32, 1)):
+        polys = tables(rng, [6] * k)
+        z = point(rng, 6)
+        data, claims, proof = prove(polys, [(i, z) for i in range(k)], params)
+        assert data.layout.leaf_bits == leaf
+        verify(data.commitment, claims, proof, params)
+        verify(data.commitment, claims, proof, dataclasses.replace(params, leaf_bits=leaf))

@@ -13,7 +13,7 @@ from deepprove_cli.pcs.basefold.params import PcsParams
 
 from .helpers import prove, verify
 
-PARAMS = PcsParams(rate_bits=1, arity_bits=3, num_queries=16, grinding_bits=4, final_vars=2)
+PARAMS = PcsParams(rate_bits=1, arity_bits=3, num_queries=16, grinding_bits=4, final_vars=2, leaf_bits=2)
 
 
 def det_table(n, seed):
@@ -54,6 +54,6 @@ def test_golden_split():
     assert got == GOLDEN_SPLIT
 
 
-GOLDEN_SINGLE = ("8e079945e80384c8", "fa9d9859cf60dd48", 3521)
-GOLDEN_BATCH = ("a51f5ca872a28229", "7256d27c45f07305", 4993)
-GOLDEN_SPLIT = ("e58cf003de527484", "0dba35796fce8ec8", 3693)
+GOLDEN_SINGLE = ('7c368d36ed566a32', '628e692a9d6bafc9', 5057)
+GOLDEN_BATCH = ('fa2a9c484d0f93f7', '86868cbd2308663a', 6249)
+GOLDEN_SPLIT = ('83b5fa876a03b7e6', 'ac77f01a771693b1', 3517)

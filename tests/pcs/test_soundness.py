@@ -162,12 +162,14 @@ def test_altered_commitment_root(case):
 def test_changed_commitment_shape(case):
     com, claims, proof = case
     lay = com.layout
-    other = Commitment.of(com.root, com.num_vars + (2,), lay.rate_bits, lay.arity_bits, com.max_vars)
+    other = Commitment.of(com.root, com.num_vars + (2,), lay.rate_bits, lay.arity_bits,
+                          lay.leaf_bits, com.max_vars)
     _rejects(other, claims, proof)
 
 
 @pytest.mark.parametrize("change", [dict(num_queries=13), dict(grinding_bits=3), dict(final_vars=1),
-                                    dict(final_vars=3), dict(rate_bits=2), dict(arity_bits=3)])
+                                    dict(final_vars=3), dict(rate_bits=2), dict(arity_bits=3), dict(leaf_bits=2),
+                                    dict(max_vars=9)])
 def test_changed_parameters(case, change):
     com, claims, proof = case
     _rejects(com, claims, proof, dataclasses.replace(SMALL, **change))

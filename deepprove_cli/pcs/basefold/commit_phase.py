@@ -86,7 +86,7 @@ def _stack(polys, split, cols: tuple[int, ...]) -> np.ndarray:
 
 def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
     """Commit to base-field evaluation tables (a list of (2^n_k,) uint32, any sizes) at the params'
-    rate, arity and max_vars. Returns the prover's data; `.commitment` is what the verifier gets. A
+    rate, arity, leaf width and max_vars. Returns the prover's data; `.commitment` is what the verifier gets. A
     group holding one polynomial (or all chunks of one) is kept by reference (not copied): do not
     modify it before opening."""
     polys = list(polys)
@@ -94,7 +94,7 @@ def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
         raise InputError("commit: no polynomials")
     num_vars = tuple(_num_vars(t, i) for i, t in enumerate(polys))
     try:
-        shape = Commitment.of(bytes(32), num_vars, params.rate_bits, params.arity_bits, params.max_vars)
+        shape = Commitment.for_params(bytes(32), num_vars, params)
     except ValueError as e:
         raise InputError(f"commit: {e}") from None
     layout = shape.layout

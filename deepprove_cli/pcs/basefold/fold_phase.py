@@ -5,9 +5,9 @@ polynomials (a smaller f_k joins after d_k = n - n_k rounds, on the high variabl
 Round j sends h_j(X) = E_j eq(z_j, X) q_j(X) (Gruen's factorization: E_j = eq(z[:j], s[:j]) is
 known to both sides, q_j(X) = sum_y G_j(X, y) eq(z[j+1:], y) is linear), as (h(0), h(2)); the
 challenge s_j binds x_0 of the table and folds the codeword of G the same way (encoding.py), so
-the folded codeword always encodes the current table. After each layer's folds the folded
-codeword is committed (its root absorbed before the next round); after F = n - t rounds the
-table (t variables) is sent in clear as monomial coefficients.
+the folded codeword always encodes the current table. At each layer start the folded codeword, with the
+groups entering there added, is committed (its root absorbed before that round); after F = n - t
+rounds the table (t variables) is sent in clear as monomial coefficients.
 
 Memory: the combined table and codeword are never built at full size: round 0 and the first fold
 read the committed group directly (tables.gruen_stack, fold_stack, kernels.k_fold_windows).
@@ -63,8 +63,11 @@ def prove(data, schedule: FoldSchedule, z: np.ndarray, coeffs: dict, transcript)
         else:
             for gi in schedule.inject.get(j, ()):
                 add_stack(g, data.tables[gi], *combos[gi])
-                cw = cw.copy()  # it may be a committed layer, kept for the query phase
                 _add_windows(cw, data, gi, combos[gi])
+            if j in commit_at:  # after the injections (layout.py)
+                tree = MerkleTree.build(cw.reshape(-1, 4 << commit_at[j]))
+                transcript.absorb_digest(labels.FOLD_ROOT, tree.root)
+                layers.append((cw, tree))
             q0, q1 = gruen_ext(g, e)
         rounds[j] = gruen_round(e_prefix, z[j], q0, q1)
         transcript.absorb_ext(labels.FOLD_ROUND, rounds[j])
@@ -79,10 +82,6 @@ def prove(data, schedule: FoldSchedule, z: np.ndarray, coeffs: dict, transcript)
             cw = fold(cw, s, tw)
         if j + 1 < folds:
             e = pair_sum(e)
-        if j + 1 in commit_at:
-            tree = MerkleTree.build(cw.reshape(-1, 4 << commit_at[j + 1]))
-            transcript.absorb_digest(labels.FOLD_ROOT, tree.root)
-            layers.append((cw, tree))
     if folds == 0:
         g = np.zeros((1 << n, 4), dtype=np.uint32)
     for gi in schedule.inject.get(folds, ()):

@@ -41,8 +41,8 @@ def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> 
     com = data.commitment
     layout = com.layout
     claims = check_claims(com.split, claims)
-    if (params.rate_bits, params.arity_bits, params.max_vars) != (layout.rate_bits, layout.arity_bits, com.max_vars):
-        raise InputError("open_batch: the parameters' rate/arity/max_vars differ from the commitment's")
+    if com.mismatch(params):
+        raise InputError(f"open_batch: the parameters' {com.mismatch(params)} differ from the commitment's")
     absorb_statement(transcript, params, com, claims)
     split_values = chunk_values(data, claims)
     absorb_split_values(transcript, split_values)

@@ -55,9 +55,9 @@ def verify_opening(commitment, claims, proof, transcript, params: PcsParams = DE
     OpeningProof; `transcript` in the same state as the prover's was."""
     layout = commitment.layout
     claims = check_claims(commitment.split, claims)
-    if (params.rate_bits, params.arity_bits, params.max_vars) != \
-            (layout.rate_bits, layout.arity_bits, commitment.max_vars):
-        raise ProofInvalid("opening: the commitment's rate/arity/max_vars differ from the verifier's parameters")
+    if commitment.mismatch(params):
+        raise ProofInvalid(f"opening: the commitment's {commitment.mismatch(params)} differ from the verifier's "
+                           "parameters")
     proof, shape = parse(commitment, claims, proof, params)
     s = shape.schedule
     absorb_statement(transcript, params, commitment, claims)
@@ -180,14 +180,15 @@ def _verify_queries(commitment, s, coeffs, challenges, proof, queries: np.ndarra
     start = (queries >> w0) << w0
     vals = np.zeros((nq, 1 << w0, 4), dtype=np.uint32)
 
-    def inject(d: int) -> None:
+    def inject(d: int, vals, start) -> None:
+        """Add the groups entering at fold count d to the values at positions start + t."""
         for gi in s.inject.get(d, ()):
             g = layout.groups[gi]
             offset = start - (((queries >> d) >> g.log_window) << g.log_window)
             V.k_inject(vals, windows[gi], combos[gi][0], combos[gi][1], offset)
 
     for c, lay in enumerate(s.layers):
-        if c:
+        if c:  # a layer start: folded value + the groups entering here = the committed value
             p = queries >> lay.start
             idx = p >> lay.log_window
             unique = np.unique(idx)
@@ -195,19 +196,22 @@ def _verify_queries(commitment, s, coeffs, challenges, proof, queries: np.ndarra
             verify_multi(proof.layer_roots[c - 1], s.layer_rows(c), unique, op.rows[0], MultiProof(op.nodes))
             win = op.rows[0][np.searchsorted(unique, idx)].reshape(nq, 1 << lay.log_window, 4)
             new_start = idx << lay.log_window
-            if not np.array_equal(vals[rows_q, p - start], win[rows_q, p - new_start]):
+            at_p = np.ascontiguousarray(vals[rows_q, p - start][:, None, :])
+            inject(lay.start, at_p, p)
+            if not np.array_equal(at_p[:, 0], win[rows_q, p - new_start]):
                 raise ProofInvalid(f"opening: a query's fold of layer {c - 1} does not match layer {c}")
             vals, start = np.ascontiguousarray(win), new_start
         for e in range(lay.folds):
             d = lay.start + e
-            inject(d)
+            if not c:  # inside layer 0 (later layers have no injection inside, layout.py)
+                inject(d, vals, start)
             log_len = s.log_len - d
             out = np.empty((nq, vals.shape[1] // 2, 4), dtype=np.uint32)
             root_inv = pow(two_adic_root(log_len), P - 2, P)
             V.k_fold_queries(vals, start, log_len, np.uint32(root_inv), _t(challenges[d]), out)
             vals, start = out, start >> 1
-    inject(s.folds)
     p = queries >> s.folds
+    inject(s.folds, vals, start)
     log_len = s.log_len - s.folds
     want = np.empty((nq, 4), dtype=np.uint32)
     V.k_final_values(proof.final, p, log_len, np.uint32(two_adic_root(log_len)), want)
