@@ -1,0 +1,207 @@
+"""Relations under attack with witnesses that are right in the field but wrong as integers (fractions
+such as 1/2, values p - k), pushed through the relation's verifier AND through the real lookup
+argument for its range columns, the way the whole proof would check them:
+
+- rowmax: a max above every entry, "attained" by a fractional selector (-1/2, 3/2) that sums to 1 and
+  zeroes sum s d; the max of a row taken as a smaller entry (a negative difference);
+- argmax: a token that is a later tie or not a maximum;
+- split: a remainder of 2^k (a limb one past its width); a wrong remainder whose hi is the field
+  fraction (x + offset - lo) / 2^k: the relation accepts it (its docstring says callers must bound
+  hi), and any range check on hi rejects it;
+- divrem: an integer quotient off by one (the remainder or the gap leaves its range);
+- every relation: the claims it leaves name its own tensors, at points of their own layouts.
+"""
+
+import numpy as np
+import pytest
+
+from deepprove_cli.errors import InputError
+from deepprove_cli.field.reference import P
+from deepprove_cli.lookup.layout import Lookup
+from deepprove_cli.lookup.tables import range_table
+from deepprove_cli.relations.argmax import Argmax, argmax_int
+from deepprove_cli.relations.divrem import DivRem
+from deepprove_cli.relations.layout import Operand, TensorLayout
+from deepprove_cli.relations.public import BandMask
+from deepprove_cli.relations.rowmax import RowMax
+from deepprove_cli.relations.split import Split, SplitSpec
+from deepprove_cli.transcript import Transcript
+from tests.adversarial.helpers import accepts, check_tensor_claims, lookup_accepts, rand_point, tensor_eval
+
+INV2 = (P + 1) // 2
+
+
+def _field(x) -> np.ndarray:
+    return (np.asarray(x, dtype=np.int64) % P).astype(np.uint32)
+
+
+def _range_lookups_accept(columns, values) -> bool:
+    """Run the lookup argument on the range columns (each column its tensor's padded table, one range
+    table per width), with multiplicities that count every entry lying in its table (entries outside
+    are left out: the most a cheating prover can do). True iff the argument verifies."""
+    widths = sorted({c.bits for c in columns})
+    tables = [range_table(b) for b in widths]
+    lookups, mult = [], [np.zeros(1 << b, dtype=np.uint32) for b in widths]
+    for c in columns:
+        t = widths.index(c.bits)
+        col = c.table(values[c.tensor])
+        lookups.append(Lookup(t, (col,)))
+        inside = col[col < (1 << c.bits)]
+        np.add.at(mult[t], inside.astype(np.int64), np.uint32(1))
+    return lookup_accepts(tables, lookups, mult)
+
+
+def _relation_accepts(prove, verify, values) -> bool:
+    """The relation proven on `values` verifies and leaves only claims that hold on them."""
+    proof = prove(Transcript(b"adv-rel"))
+    return accepts(lambda: check_tensor_claims(verify(proof, Transcript(b"adv-rel")), values))
+
+
+def _claim(rng, name, values):
+    from deepprove_cli.relations.claims import TensorClaim
+
+    pt = rand_point(rng, TensorLayout(np.shape(values)).num_vars)
+    return TensorClaim(name, pt, tensor_eval(values, pt))
+
+
+# -- rowmax ------------------------------------------------------------------------------------------
+
+
+def _rowmax(x, mask=None, bits=8):
+    rel = RowMax(Operand("x", np.shape(x)), "m", bits, mask)
+    return rel, {"x": np.asarray(x), **rel.witness(x)}
+
+
+def _rowmax_accepts(rel, values):
+    return _relation_accepts(lambda t: rel.prove(values, t)[0], rel.verify, values)
+
+
+def test_rowmax_honest_passes_both_checks():
+    rel, values = _rowmax([[3, 5, -2], [7, 7, 1]])
+    assert _rowmax_accepts(rel, values) and _range_lookups_accept(rel.range_columns(), values)
+
+
+def test_rowmax_max_above_every_entry_with_a_fractional_selector():
+    """m = 6 for the row [3, 5]: d = (3, 1) is in range; s = (-1/2, 3/2) sums to 1 and has
+    sum s d = 0. Only "s is 0/1" (s (mask - s) = 0) stands in the way."""
+    rel, values = _rowmax([[3, 5]])
+    bad = dict(values, m=np.array([6]), **{"m.diff": np.array([[3, 1]]),
+                                           "m.onehot": np.array([[P - INV2, 3 * INV2 % P]], dtype=np.uint32)})
+    assert _range_lookups_accept(rel.range_columns(), bad)
+    assert not _rowmax_accepts(rel, bad)
+
+
+def test_rowmax_smaller_entry_taken_as_the_max():
+    rel, values = _rowmax([[3, 5, 1], [2, 0, 4]], BandMask(2, 3, shift=1))
+    bad = dict(values, m=np.array([3, 4]), **{"m.onehot": np.array([[1, 0, 0], [0, 0, 1]]),
+                                              "m.diff": _field([[0, -2, 0], [2, 4, 0]])})
+    bad["m.diff"][0, 2] = 0  # masked entry (window: s <= t + 1)
+    assert _rowmax_accepts(rel, bad)  # the algebra holds; the difference -2 is what is wrong
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+# -- argmax ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tokens", [[2, 0], [1, 3], [0, 0]], ids=["later-tie", "not-a-max", "smaller"])
+def test_argmax_wrong_token_fails_the_margin_lookup(tokens):
+    rng = np.random.default_rng(3)
+    L = np.array([[1, 5, 5, 2], [9, 3, 0, 9]])
+    honest = argmax_int(L)
+    for toks, ok in ((honest, True), (np.array(tokens), False)):
+        rel = Argmax(Operand("L", (2, 4)), toks, 8)
+        values = {"L": L, "L.sel": L[np.arange(2), toks]}
+        values[rel.margin.name] = rel.margin.value(values)
+        mc = _claim(rng, rel.margin.name, values[rel.margin.name])
+        assert _relation_accepts(lambda t: rel.prove(values, t, mc)[0], lambda p, t: rel.verify(p, t, mc), values)
+        assert _range_lookups_accept(rel.range_columns(), values) == ok
+
+
+# -- split -------------------------------------------------------------------------------------------
+
+
+def _split_case(spec):
+    x = np.array([[37, -21, 1000], [5, -1, 0]])
+    rel = Split(Operand("x", (2, 3)), "h", spec)
+    return rel, {"x": x, **rel.witness(x)}
+
+
+def _split_accepts(rel, values, on="h"):
+    c = _claim(np.random.default_rng(4), on, values[on])
+    return _relation_accepts(lambda t: rel.prove(c, values, t)[0], lambda p, t: rel.verify(c, p, t), values)
+
+
+def test_split_remainder_one_past_its_width():
+    rel, values = _split_case(SplitSpec(4, rounding=True))
+    assert _split_accepts(rel, values) and _range_lookups_accept(rel.range_columns(), values)
+    bad = {k: v.copy() for k, v in values.items()}
+    bad["h"][0, 0] -= 1
+    bad["h.lo0"][0, 0] += 16  # x + 8 = (h - 1) 16 + (lo + 16)
+    assert _split_accepts(rel, bad)
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+def test_split_fractional_hi_needs_the_callers_bound():
+    """lo + 1 with hi = (x + offset - lo - 1) / 2^k in the field: limbs in range, relation accepts
+    (documented in relations/split.py); hi is then no small integer, so any range check on it fails."""
+    spec = SplitSpec(4, rounding=True)
+    rel, values = _split_case(spec)
+    bad = {k: v.copy() for k, v in values.items()}
+    lo = int(bad["h.lo0"][1, 1])
+    lo2 = lo + 1 if lo < 15 else lo - 1
+    bad["h.lo0"][1, 1] = lo2
+    hi = _field(values["h"])
+    hi[1, 1] = (int(values["x"][1, 1]) + spec.offset - lo2) % P * pow(16, P - 2, P) % P
+    bad["h"] = hi
+    assert _split_accepts(rel, bad) and _range_lookups_accept(rel.range_columns(), bad)
+    signed = (int(hi[1, 1]) + P // 2) % P - P // 2
+    assert abs(signed) > 1 << 26  # outside every range a caller could put on hi
+
+
+# -- divrem ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bits", [9, 20])
+@pytest.mark.parametrize("shift", [1, -1])
+def test_divrem_integer_quotient_off_by_one(bits, shift):
+    a, b = np.array([[100, -7, 13], [0, 5, -64]]), np.array([9, 4])
+    rel = DivRem(Operand("a", (2, 3)), Operand("b", (2,)), "q", "r", bits)
+    values = {"a": a, "b": b, **rel.witness(a, b)}
+    assert _relation_accepts(lambda t: rel.prove(values, t)[0], rel.verify, values)
+    assert _range_lookups_accept(rel.range_columns(), values)
+    bad = {"a": a, "b": b, "q": values["q"].copy(), "r": values["r"].copy()}
+    bad["q"][0, 1] += shift
+    bad["r"][0, 1] -= shift * b[0]
+    for rc in rel.ranges:
+        bad.update({k: _field(v) for k, v in rc.witness({**bad, "b": b}).items()} if rc.bits <= 16 else
+                   {l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(bad), rc.widths))})
+    assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+def _limbs_mod_p(v, widths):
+    """The limbs a cheating prover commits for a value that may be negative: those of v mod p, the top
+    limb taking every bit left (so the limb identity holds and a range check must catch it)."""
+    w = np.asarray(v, dtype=np.int64) % P
+    out, off = [], 0
+    for j, width in enumerate(widths):
+        out.append(w >> off if j == len(widths) - 1 else (w >> off) & ((1 << width) - 1))
+        off += width
+    return out
+
+
+# -- claims name the relation's own tensors ----------------------------------------------------------
+
+
+def test_claims_name_the_relations_tensors_at_their_own_layouts():
+    rng = np.random.default_rng(5)
+    rel, values = _rowmax([[3, 5, -2], [7, 7, 1], [0, 0, 0]], None, 20)
+    claims = rel.verify(rel.prove(values, Transcript(b"n"))[0], Transcript(b"n"))
+    assert {c.tensor for c in claims} == {"x", "m", "m.onehot", "m.diff", "m.diff.lo0", "m.diff.lo1"}
+    for c in claims:
+        assert c.point.shape == (TensorLayout(np.shape(values[c.tensor])).num_vars, 4)
+    sp, sv = _split_case(SplitSpec(3))
+    with pytest.raises(InputError):  # a claim on a tensor the relation does not hold
+        sp.verify(_claim(rng, "x.other", sv["x"]), sp.prove(_claim(rng, "h", sv["h"]), sv, Transcript(b"n"))[0],
+                  Transcript(b"n"))
+    assert not _split_accepts(sp, dict(sv, h=sv["h"] + 1))
