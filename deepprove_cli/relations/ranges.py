@@ -3,6 +3,7 @@
 A relation that needs "0 <= v < 2^bits" for every entry of a tensor (a split's limbs, a division
 remainder, max-minus-entry differences, argmax margins) lists a `RangeColumn`: the tensor's name,
 the bit width (<= MAX_BITS: one range table [0, 2^bits) per width, shared model-wide) and its shape.
+A `RangeCheck` (any width up to MAX_RANGE_BITS = 30, in limbs past 16) is what relations build.
 The looked-up column is the tensor's padded table (padding is zero, which every range table holds),
 so the lookup argument's claims on the column are claims on the tensor in its own layout. A column
 may be DERIVED (a linear combination of other tensors, never committed): its owner then turns the
@@ -21,6 +22,9 @@ from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.proof import ProofShape, RelationProof
 
 MAX_BITS = 16  # intprog.md: range tables of at most 2^16 rows; wider values are split into limbs
+# 2^30 < p < 2^31: [0, 2^31) would hold every field element (v = -2 is p - 2 < 2^31), so a 31-bit
+# "range check" bounds nothing. 30 bits is the widest range that excludes the negative half.
+MAX_RANGE_BITS = 30
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,9 @@ class RangeCheck:
     """
 
     def __init__(self, name: str, shape, bits: int, terms, const: int = 0):
-        if not 1 <= int(bits) <= 31:
-            raise InputError(f"range check {name}: width {bits} outside [1, 31]")
+        if not 1 <= int(bits) <= MAX_RANGE_BITS:
+            raise InputError(f"range check {name}: width {bits} outside [1, {MAX_RANGE_BITS}] (2^31 > p: a wider "
+                             f"range would contain every field element)")
         self.name, self.shape, self.bits = name, tuple(shape), int(bits)
         self.terms, self.const = [(int(c), t) for c, t in terms], int(const)
         self.widths = limb_widths(self.bits) if self.bits > MAX_BITS else (self.bits,)

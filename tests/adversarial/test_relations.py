@@ -9,6 +9,7 @@ argument for its range columns, the way the whole proof would check them:
   fraction (x + offset - lo) / 2^k: the relation accepts it (its docstring says callers must bound
   hi), and any range check on hi rejects it;
 - divrem: an integer quotient off by one (the remainder or the gap leaves its range);
+- range widths: a 31-bit range holds every field element (refused; 30 bits rejects p - 2);
 - every relation: the claims it leaves name its own tensors, at points of their own layouts.
 """
 
@@ -97,6 +98,20 @@ def test_rowmax_smaller_entry_taken_as_the_max():
                                               "m.diff": _field([[0, -2, 0], [2, 4, 0]])})
     bad["m.diff"][0, 2] = 0  # masked entry (window: s <= t + 1)
     assert _rowmax_accepts(rel, bad)  # the algebra holds; the difference -2 is what is wrong
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+def test_rowmax_31_bit_differences_would_hold_every_field_element():
+    """max([3, 5]) = 3 needs the difference 3 - 5 = p - 2 in range: 16 + 15-bit limbs cover [0, 2^31),
+    which holds it, so 31 bits is refused; at 30 bits (16 + 14) the top limb of p - 2 leaves its range."""
+    with pytest.raises(InputError):
+        RowMax(Operand("x", (1, 2)), "m", 31)
+    rel, values = _rowmax([[3, 5]], bits=30)
+    d = P - 2
+    bad = dict(values, m=np.array([3]), **{"m.onehot": np.array([[1, 0]]), "m.diff": _field([[0, -2]]),
+                                           "m.diff.lo0": np.array([[0, d & 0xFFFF]]),
+                                           "m.diff.lo1": np.array([[0, d >> 16]])})
+    assert _rowmax_accepts(rel, bad)  # the algebra and the limb identity hold
     assert not _range_lookups_accept(rel.range_columns(), bad)
 
 

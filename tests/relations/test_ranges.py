@@ -19,6 +19,15 @@ def test_limbs():
         RangeColumn("x", 17, (3,))
 
 
+def test_widths_stop_below_the_field(rng):
+    """[0, 2^31) holds every element of a 31-bit field: 30 bits is the widest range check."""
+    x = Operand("x", (2, 3))
+    assert [c.bits for c in RangeCheck("x30", (2, 3), 30, [(1, x)]).columns()] == [16, 14]
+    for bits in (0, 31, 32):
+        with pytest.raises(InputError):
+            RangeCheck("xr", (2, 3), bits, [(1, x)])
+
+
 def test_direct_column(rng):
     x = Operand("x", (3, 4))
     rc = RangeCheck("xr", (3, 4), 8, [(1, x)])
