@@ -13,6 +13,9 @@ leaving a second claim on L (reduce the two with claims.reduce_claims, or open b
 
 The tokens are bound into the transcript (they are part of the statement anyway); a token that is
 not the first maximum puts a negative margin into the range column, which the lookup rejects.
+That needs the margins' honest spread to stay below 2^bits (the caller's bounds on the logits give
+it: max - min < 2^bits) and bits <= 29 (ranges.MAX_COMPARE_BITS), so that a negative margin,
++ p in the field, lies at p - 2^bits + 1 or above, outside the range.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from deepprove_cli.relations.einsum import Einsum
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
 from deepprove_cli.relations.public import OneHotRows, PrefixRows
-from deepprove_cli.relations.ranges import RangeCheck, RangeColumn
+from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, compare_bits
 
 
 def argmax_int(logits) -> np.ndarray:
@@ -44,11 +47,11 @@ class Argmax:
         self.tokens = np.asarray(tokens)
         if self.tokens.shape != (T,):
             raise InputError(f"argmax: {self.tokens.shape} tokens for {T} logit rows")
-        self.logits, self.bits = logits, int(bits)
+        self.logits, self.bits = logits, compare_bits("argmax", bits)
         self.sel = Operand(f"{logits.name}.sel", (T,))
         self.select = Einsum("tv,tv->t", OneHotRows(self.tokens, V), logits, self.sel.name)
         self.before = PrefixRows(self.tokens, V)
-        self.margin = RangeCheck(f"{logits.name}.margin", (T, V), bits,
+        self.margin = RangeCheck(f"{logits.name}.margin", (T, V), self.bits,
                                  [(1, Operand(self.sel.name, (T, 1))), (-1, logits), (-1, self.before)])
 
     def describe(self) -> dict:

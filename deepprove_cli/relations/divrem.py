@@ -6,7 +6,9 @@ q and r are committed advice. The proof:
   along the trailing dimensions (padded entries of a, q, r are zero, so b~'s padding is irrelevant);
   leaves claims on a, q, b, r at the sumcheck's final point;
 - range checks (lookup argument): r in [0, 2^bits) and the GAP g = b~ - 1 - r in [0, 2^bits) (with
-  the -1 masked to real entries, so padded gaps are 0), which together give 0 <= r < b and b >= 1.
+  the -1 masked to real entries, so padded gaps are 0), which together give 0 <= r < b and b >= 1:
+  r + g + 1 = b in the field, and r + g + 1 < 2^(bits+1) <= p for bits <= 29
+  (ranges.MAX_COMPARE_BITS; at 30 bits r + g could be b - 1 + p).
   For bits <= 16 the gap is a DERIVED column (never committed): the lookup's claim on it turns into
   claims on b and r by `prove_gap` (a linear relation, no sumcheck). For wider remainders r and g
   are committed as 16-bit limbs; identity checks at a challenge point tie r and b~ - 1 - r to them.
@@ -23,7 +25,7 @@ from deepprove_cli.errors import InputError
 from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
-from deepprove_cli.relations.ranges import RangeCheck, RangeColumn
+from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, compare_bits
 from deepprove_cli.relations.zerocheck import ProductSum, eq_factor
 
 LABEL_TAU = "relation/divrem/tau"
@@ -48,9 +50,7 @@ class DivRem:
         k = len(b.shape)
         if a.shape[:k] != b.shape or k == 0 or k > len(a.shape):
             raise InputError(f"divrem: divisor shape {b.shape} must be a leading part of {a.shape}")
-        if not 1 <= int(bits) <= 31:
-            raise InputError(f"divrem: remainder width {bits} outside [1, 31]")
-        self.a, self.b, self.bits = a, b, int(bits)
+        self.a, self.b, self.bits = a, b, compare_bits("divrem remainder", bits)
         self.axes = len(a.shape) - k
         self.q, self.r = Operand(q, a.shape), Operand(r, a.shape)
         b_bcast = Operand(b.name, b.shape + (1,) * self.axes)  # same table and points as b

@@ -25,6 +25,20 @@ MAX_BITS = 16  # intprog.md: range tables of at most 2^16 rows; wider values are
 # 2^30 < p < 2^31: [0, 2^31) would hold every field element (v = -2 is p - 2 < 2^31), so a 31-bit
 # "range check" bounds nothing. 30 bits is the widest range that excludes the negative half.
 MAX_RANGE_BITS = 30
+# A comparison u <= v proven as "v - u in [0, 2^bits)" (a max, a margin, a remainder's gap) is
+# sound for values whose honest differences lie within 2^bits (what the honest proof needs anyway)
+# only if a false difference, v - u + p >= p - 2^bits + 1, cannot land in the range either:
+# 2^(bits+1) <= p + 1, i.e. bits <= 29. The same bound keeps a sum of two range-checked values
+# (DivRem: r + gap = b - 1 < 2^30) below p.
+MAX_COMPARE_BITS = 29
+
+
+def compare_bits(what: str, bits) -> int:
+    """`bits` as an int if a comparison range of that width cannot wrap (see MAX_COMPARE_BITS)."""
+    if not 1 <= int(bits) <= MAX_COMPARE_BITS:
+        raise InputError(f"{what}: width {bits} outside [1, {MAX_COMPARE_BITS}] (a comparison v - u in "
+                         f"[0, 2^bits) needs 2^(bits+1) <= p + 1, else a negative difference wraps into the range)")
+    return int(bits)
 
 
 @dataclass(frozen=True)

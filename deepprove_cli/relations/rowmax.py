@@ -14,6 +14,11 @@ selected (unmasked) entry has d = 0, i.e. m = x there: m is attained. With d >= 
 entry m is the maximum. A row must have an unmasked entry (causal masks keep the diagonal).
 
 Leaves claims on x, m, s, d at the sumcheck's final point (m at its row part).
+
+What the caller guarantees: every row's spread (max - min over its unmasked entries) is below
+2^bits, which its bounds on x give and an honest proof needs (d < 2^bits); bits <= 29
+(ranges.MAX_COMPARE_BITS). Then a smaller entry taken as the max leaves d = x_sel - x_j + p >=
+p - 2^bits + 1 >= 2^bits on the larger one, outside the range.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from deepprove_cli.relations.elementwise import broadcast_dims
 from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
 from deepprove_cli.relations.public import Ones, PublicTensor
-from deepprove_cli.relations.ranges import RangeCheck, RangeColumn
+from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, compare_bits
 from deepprove_cli.relations.zerocheck import ProductSum, batch_constraints, eq_factor, leading_eq_factor
 
 LABEL_TAU = "relation/rowmax/tau"
@@ -58,7 +63,7 @@ class RowMax:
     def __init__(self, x: Operand, m: str, bits: int, mask: PublicTensor | None = None):
         if len(x.shape) < 1:
             raise InputError("rowmax: x needs at least one dimension")
-        self.x, self.bits = x, int(bits)
+        self.x, self.bits = x, compare_bits("rowmax", bits)
         self.mask = mask if mask is not None else Ones(x.shape[-1:])
         if not isinstance(self.mask, PublicTensor):
             raise InputError("rowmax: the mask must be a PublicTensor")

@@ -9,7 +9,9 @@ argument for its range columns, the way the whole proof would check them:
   fraction (x + offset - lo) / 2^k: the relation accepts it (its docstring says callers must bound
   hi), and any range check on hi rejects it;
 - divrem: an integer quotient off by one (the remainder or the gap leaves its range);
-- range widths: a 31-bit range holds every field element (refused; 30 bits rejects p - 2);
+- range widths: a 31-bit range holds every field element (refused; 29 bits rejects p - 2); a comparison
+  (rowmax difference, argmax margin, divrem remainder + gap) at 30 bits lets a negative value wrap into
+  its range (refused; 29 bits rejects it);
 - every relation: the claims it leaves name its own tensors, at points of their own layouts.
 """
 
@@ -103,15 +105,33 @@ def test_rowmax_smaller_entry_taken_as_the_max():
 
 def test_rowmax_31_bit_differences_would_hold_every_field_element():
     """max([3, 5]) = 3 needs the difference 3 - 5 = p - 2 in range: 16 + 15-bit limbs cover [0, 2^31),
-    which holds it, so 31 bits is refused; at 30 bits (16 + 14) the top limb of p - 2 leaves its range."""
+    which holds it, so 31 bits is refused; at 29 bits (16 + 13) the top limb of p - 2 leaves its range."""
     with pytest.raises(InputError):
         RowMax(Operand("x", (1, 2)), "m", 31)
-    rel, values = _rowmax([[3, 5]], bits=30)
+    rel, values = _rowmax([[3, 5]], bits=29)
     d = P - 2
     bad = dict(values, m=np.array([3]), **{"m.onehot": np.array([[1, 0]]), "m.diff": _field([[0, -2]]),
                                            "m.diff.lo0": np.array([[0, d & 0xFFFF]]),
                                            "m.diff.lo1": np.array([[0, d >> 16]])})
     assert _rowmax_accepts(rel, bad)  # the algebra and the limb identity hold
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+def test_comparisons_stop_at_29_bits():
+    """At 30 bits the row [-(2^29 - 2^25), 2^29 - 2^25] has an honest proof (spread 2^30 - 2^26) and a
+    false one: its smaller entry as the max leaves d = p - (2^30 - 2^26) < 2^30 on the larger. Refused;
+    at 29 bits, on the widest row it can prove ([-(2^28 - 1), 2^28 - 1]), that d is out of range."""
+    for make in (lambda: RowMax(Operand("x", (1, 2)), "m", 30), lambda: Argmax(Operand("L", (1, 2)), [0], 30)):
+        with pytest.raises(InputError):
+            make()
+    assert P - ((1 << 30) - (1 << 26)) < 1 << 30
+    v = (1 << 28) - 1
+    rel, values = _rowmax([[-v, v]], bits=29)
+    d = P - 2 * v
+    bad = dict(values, m=np.array([-v]), **{"m.onehot": np.array([[1, 0]]), "m.diff": _field([[0, -2 * v]]),
+                                            "m.diff.lo0": np.array([[0, d & 0xFFFF]]),
+                                            "m.diff.lo1": np.array([[0, d >> 16]])})
+    assert _rowmax_accepts(rel, bad)
     assert not _range_lookups_accept(rel.range_columns(), bad)
 
 
@@ -192,6 +212,23 @@ def test_divrem_integer_quotient_off_by_one(bits, shift):
                    {l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(bad), rc.widths))})
     assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
     assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+def test_divrem_remainder_plus_gap_cannot_wrap():
+    """b = 2, r = 2^30 - 1, gap = 1 - r (mod p) = 2^30 - 2^27 + 2: both in [0, 2^30) and r + gap = b - 1
+    in the field, with r >= b. 30 bits is refused; at 28 the same gap leaves its range."""
+    with pytest.raises(InputError):
+        DivRem(Operand("a", (1, 1)), Operand("b", (1,)), "q", "r", 30)
+    a, b, bits = np.array([[5]]), np.array([2]), 28
+    rel = DivRem(Operand("a", (1, 1)), Operand("b", (1,)), "q", "r", bits)
+    r = (1 << bits) - 1
+    q = (5 - r) % P * pow(2, P - 2, P) % P  # a = q b + r in the field
+    bad = {"a": a, "b": b, "q": np.array([[q]], dtype=np.uint32), "r": np.array([[r]])}
+    for rc in rel.ranges:
+        bad.update({l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(bad), rc.widths))})
+    assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
+    assert _range_lookups_accept([c for c in rel.range_columns() if not c.tensor.startswith("r.gap")], bad)
+    assert not _range_lookups_accept([c for c in rel.range_columns() if c.tensor.startswith("r.gap")], bad)
 
 
 def _limbs_mod_p(v, widths):

@@ -6,7 +6,9 @@ import pytest
 from deepprove_cli.errors import InputError
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import RelationProof
-from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, limb_widths, split_limbs
+from deepprove_cli.field.reference import P
+from deepprove_cli.relations.ranges import (MAX_COMPARE_BITS, RangeCheck, RangeColumn, compare_bits, limb_widths,
+                                            split_limbs)
 from tests.relations.helpers import holds, ints, random_claim, rejects, transcript
 
 
@@ -26,6 +28,16 @@ def test_widths_stop_below_the_field(rng):
     for bits in (0, 31, 32):
         with pytest.raises(InputError):
             RangeCheck("xr", (2, 3), bits, [(1, x)])
+
+
+def test_comparison_widths():
+    """v - u in [0, 2^bits) with |v - u| < 2^bits: a negative difference + p stays out of range iff
+    2^(bits+1) <= p + 1."""
+    assert (1 << (MAX_COMPARE_BITS + 1)) <= P + 1 < 1 << (MAX_COMPARE_BITS + 2)
+    assert compare_bits("t", 29) == 29 and compare_bits("t", 1) == 1
+    for bits in (0, 30):
+        with pytest.raises(InputError):
+            compare_bits("t", bits)
 
 
 def test_direct_column(rng):
