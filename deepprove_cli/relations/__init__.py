@@ -16,7 +16,7 @@ elementwise linear relations with broadcasting (add, sub, lincomb, broadcast, id
 ranges      range-checked columns handed to the lookup argument: direct, derived, 16-bit limbs
 split       x + offset = hi 2^k + limbs (shift, rounding): integer helper, relation, range columns
 zerocheck   sumchecks over one layout mixing witness and public factors; batched zero-checks
-divrem      a = q b + r, 0 <= r < b per row: zero-check, remainder and gap range columns, limbs
+divrem      a = q b + r, 0 <= r < b per row, q bounded: zero-check, remainder, gap and quotient ranges
 rowmax      m = masked row max: committed m, one-hot and differences, one batched zero-check
 argmax      public tokens are the first row maxima: margin range column, selection Einsum
 select      embedding rows by public ids: an Einsum with a sparse one-hot operand

@@ -1,20 +1,32 @@
 """DivRem: q = floor(a / b), r = a - q b with 0 <= r < b, b > 0 per row (broadcast along a's trailing
-dimensions): softmax normalization by the row sum, and any integer division by a witness.
+dimensions): softmax normalization by the row sum, the LayerNorm mean, any division by a witness.
 
 q and r are committed advice. The proof:
 - zero-check (zerocheck.py): sum_x eq(tau, x) (a - q b~ - r)(x) = 0 over a's layout, b~ = b constant
-  along the trailing dimensions (padded entries of a, q, r are zero, so b~'s padding is irrelevant);
-  leaves claims on a, q, b, r at the sumcheck's final point;
-- range checks (lookup argument): r in [0, 2^bits) and the GAP g = b~ - 1 - r in [0, 2^bits) (with
-  the -1 masked to real entries, so padded gaps are 0), which together give 0 <= r < b and b >= 1:
-  r + g + 1 = b in the field, and r + g + 1 < 2^(bits+1) <= p for bits <= 29
-  (ranges.MAX_COMPARE_BITS; at 30 bits r + g could be b - 1 + p).
-  For bits <= 16 the gap is a DERIVED column (never committed): the lookup's claim on it turns into
-  claims on b and r by `prove_gap` (a linear relation, no sumcheck). For wider remainders r and g
-  are committed as 16-bit limbs; identity checks at a challenge point tie r and b~ - 1 - r to them.
+  along the trailing dimensions; leaves claims on a, q, b, r at the sumcheck's final point;
+- range checks (lookup argument), each a direct, DERIVED (bits <= 16: never committed, the lookup's
+  claim on it goes to `prove_column`, a linear relation) or 16-bit LIMB column (identity check):
+  r in [0, 2^bits), the GAP g = b~ - 1 - r in [0, 2^bits) (the -1 masked to real entries), and the
+  quotient, signed: q + 2^(qbits-1) in [0, 2^qbits) (the offset masked to real entries).
 
-q being the floor then follows: a = q b + r with 0 <= r < b over the integers, provided the products
-do not wrap (|q b| + b < p/2 from the quantizer's bounds on a and b).
+Why q is the floor. Over the field the zero-check only gives a = q b + r (mod p); for ANY r' in
+[0, b) the field element (a - r') / b passes it, so q must be bounded too. The ranges give, over the
+integers: b = r + g + 1 in [1, B], B = 2^(bits+1) - 1 (no wrap: B < p for bits <= 29,
+ranges.MAX_COMPARE_BITS), 0 <= r < b, and -Q <= q < Q with Q = 2^(qbits-1). So t = q b + r lies in
+[-QB, QB - 1]. a is an integer-program value, |a| <= (p-1)/2 (the representative of its field
+element). If QB <= (p-1)/2 (checked at construction: |q| b + b + |a| < p at the widest a) both lie
+in an interval shorter than p, so a = q b + r over the integers: q = floor(a / b), r = a mod b.
+
+Padding (the caller's part: a is zero on padded entries, as every tensor a relation produces is).
+The gap column broadcasts b with zeros on padded entries, so there g = -r: r = 0 on every padded
+entry. On the padded entries of a real row the zero-check reads 0 = q b with b >= 1: q = 0. In padded
+ROWS (where b~ is b's own padding, zero when b is zero-padded) q is only bounded, in [0, 2^qbits): a
+consumer that sums q over a's leading dimensions must not pick those entries up (its other operand
+zero-padded there).
+
+The caller picks bits from its bound on b (the witness needs b <= 2^bits) and qbits from its bound on
+|q| (default: the widest the field allows for bits, `max_quotient_bits`; a qbits <= 16 makes the
+quotient column a derived one, never committed).
 """
 
 from __future__ import annotations
@@ -22,13 +34,26 @@ from __future__ import annotations
 import numpy as np
 
 from deepprove_cli.errors import InputError
+from deepprove_cli.field.babybear import P
 from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
-from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, compare_bits
+from deepprove_cli.relations.ranges import MAX_RANGE_BITS, RangeCheck, RangeColumn, compare_bits, derived_check
 from deepprove_cli.relations.zerocheck import ProductSum, eq_factor
 
 LABEL_TAU = "relation/divrem/tau"
+HALF = (P - 1) // 2
+
+
+def divisor_bound(bits: int) -> int:
+    """The largest b the ranges admit: b - 1 = r + gap with both below 2^bits."""
+    return (1 << (int(bits) + 1)) - 1
+
+
+def max_quotient_bits(bits: int) -> int:
+    """The widest signed quotient range 2^(qbits-1) (2^(bits+1) - 1) <= (p-1)/2 allows (0 if none)."""
+    q = HALF // divisor_bound(bits)
+    return min(q.bit_length(), MAX_RANGE_BITS)  # 2^(qbits-1) <= q
 
 
 def divrem_int(a, b_rows, axes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,20 +69,28 @@ def divrem_int(a, b_rows, axes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DivRem:
-    """a = q b + r, 0 <= r < b <= 2^bits (b per row: a.shape[:len(b.shape)] == b.shape)."""
+    """a = q b + r, 0 <= r < b, -2^(qbits-1) <= q < 2^(qbits-1), b per row (a.shape[:len(b.shape)] ==
+    b.shape); the witness needs b <= 2^bits."""
 
-    def __init__(self, a: Operand, b: Operand, q: str, r: str, bits: int):
+    def __init__(self, a: Operand, b: Operand, q: str, r: str, bits: int, qbits: int | None = None):
         k = len(b.shape)
         if a.shape[:k] != b.shape or k == 0 or k > len(a.shape):
             raise InputError(f"divrem: divisor shape {b.shape} must be a leading part of {a.shape}")
         self.a, self.b, self.bits = a, b, compare_bits("divrem remainder", bits)
+        widest = max_quotient_bits(self.bits)
+        self.qbits = widest if qbits is None else int(qbits)
+        if not 1 <= self.qbits <= widest:
+            allowed = f"[1, {widest}]" if widest else "no width"
+            raise InputError(f"divrem: quotient width {self.qbits} for a {self.bits}-bit divisor (allowed: {allowed}): "
+                             f"2^(qbits-1) (2^(bits+1) - 1) must stay <= (p-1)/2, else a quotient off by about "
+                             f"p/b passes (narrow the divisor or the quotient)")
         self.axes = len(a.shape) - k
         self.q, self.r = Operand(q, a.shape), Operand(r, a.shape)
         b_bcast = Operand(b.name, b.shape + (1,) * self.axes)  # same table and points as b
         self.check = self._check(np.zeros((self.a.layout.num_vars, 4), np.uint32))
-        self.ranges = [RangeCheck(r, a.shape, bits, [(1, self.r)]),
-                       RangeCheck(f"{r}.gap", a.shape, bits, [(1, b_bcast), (-1, self.r)], -1)]
-        self.gap = self.ranges[1]
+        self.ranges = [RangeCheck(r, a.shape, self.bits, [(1, self.r)]),
+                       RangeCheck(f"{r}.gap", a.shape, self.bits, [(1, b_bcast), (-1, self.r)], -1),
+                       RangeCheck(f"{q}.biased", a.shape, self.qbits, [(1, self.q)], 1 << (self.qbits - 1))]
 
     def _check(self, tau: np.ndarray) -> ProductSum:
         """The zero-check's sum for the point tau."""
@@ -66,21 +99,30 @@ class DivRem:
                           dims={"b": list(range(len(self.b.shape)))}, label="divrem")
 
     def describe(self) -> dict:
-        return {"a": self.a.describe(), "b": self.b.describe(), "q": self.q.name, "r": self.r.name, "bits": self.bits}
+        return {"a": self.a.describe(), "b": self.b.describe(), "q": self.q.name, "r": self.r.name, "bits": self.bits,
+                "qbits": self.qbits}
 
     # -- witness and columns -------------------------------------------------------------------
 
     def witness(self, a_values, b_values) -> dict[str, np.ndarray]:
-        """q, r and what the range checks need (the gap b - 1 - r, or limbs), as int64 tensors."""
+        """q, r and what the range checks need (derived columns, limbs), as int64 tensors. InputError if
+        b or q exceeds the relation's widths."""
         q, r = divrem_int(a_values, b_values, self.axes)
+        bv = np.asarray(b_values, dtype=np.int64)
+        if bv.size and int(bv.max()) > 1 << self.bits:
+            raise InputError(f"divrem: a divisor {int(bv.max())} exceeds 2^{self.bits}")
+        half = 1 << (self.qbits - 1)
+        if q.size and (int(q.min()) < -half or int(q.max()) >= half):
+            raise InputError(f"divrem: a quotient in [{int(q.min())}, {int(q.max())}] leaves [-2^{self.qbits - 1}, "
+                             f"2^{self.qbits - 1})")
         out = {self.q.name: q, self.r.name: r}
         for rc in self.ranges:
             out.update(rc.witness({**out, self.b.name: b_values}))
         return out
 
     def range_columns(self) -> list[RangeColumn]:
-        """What the lookup argument range-checks. Without limbs the gap column is derived: pass the
-        lookup's claim on it to `prove_gap` / `verify_gap`."""
+        """What the lookup argument range-checks. The lookup's claims on the `derived_columns` go to
+        `prove_column` / `verify_column`."""
         return [c for rc in self.ranges for c in rc.columns()]
 
     # -- the main proof ------------------------------------------------------------------------
@@ -116,11 +158,18 @@ class DivRem:
         cur.finish()
         return claims
 
-    # -- the derived gap column (bits <= 16) ---------------------------------------------------
+    # -- derived columns (the gap, the biased quotient, when 16 bits or narrower) -------------------
 
-    def prove_gap(self, claim: TensorClaim, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
-        """The lookup argument's claim on the gap column -> claims on b and r at the same point."""
-        return self.gap.prove_column(claim, values, transcript)
+    def derived_columns(self) -> list[str]:
+        return [rc.name for rc in self.ranges if rc.column_relation is not None]
 
-    def verify_gap(self, claim: TensorClaim, proof: RelationProof, transcript) -> list[TensorClaim]:
-        return self.gap.verify_column(claim, proof, transcript)
+    def column_shape(self, column: str) -> ProofShape:
+        return derived_check(self.ranges, column).column_shape()
+
+    def prove_column(self, claim: TensorClaim, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
+        """The lookup argument's claim on a derived column -> claims on the tensors it is made of (b and
+        r for the gap, q for the quotient) at the same point."""
+        return derived_check(self.ranges, claim.tensor).prove_column(claim, values, transcript)
+
+    def verify_column(self, claim: TensorClaim, proof: RelationProof, transcript) -> list[TensorClaim]:
+        return derived_check(self.ranges, claim.tensor).verify_column(claim, proof, transcript)

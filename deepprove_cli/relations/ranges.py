@@ -155,6 +155,12 @@ class RangeCheck:
             return []
         return self.identity.verify(None, proof, transcript)
 
+    def column_shape(self) -> ProofShape:
+        """The shape of `prove_column`'s proof."""
+        if self.column_relation is None:
+            raise InputError(f"range check {self.name}: no derived column")
+        return self.column_relation.proof_shape(True)
+
     def prove_column(self, claim, values: dict, transcript):
         """The lookup's claim on the derived column -> claims on the tensors it is made of."""
         if self.column_relation is None:
@@ -165,3 +171,13 @@ class RangeCheck:
         if self.column_relation is None:
             raise InputError(f"range check {self.name}: no derived column")
         return self.column_relation.verify(claim, proof, transcript)
+
+
+def derived_check(checks, column: str) -> RangeCheck:
+    """Of a relation's range checks, the one whose DERIVED column is `column` (where the lookup's claim
+    on that column goes)."""
+    for rc in checks:
+        if rc.column_relation is not None and rc.name == column:
+            return rc
+    names = [rc.name for rc in checks if rc.column_relation is not None]
+    raise InputError(f"no derived range column {column!r} (derived columns: {names})")

@@ -8,7 +8,9 @@ argument for its range columns, the way the whole proof would check them:
 - split: a remainder of 2^k (a limb one past its width); a wrong remainder whose hi is the field
   fraction (x + offset - lo) / 2^k: the relation accepts it (its docstring says callers must bound
   hi), and any range check on hi rejects it;
-- divrem: an integer quotient off by one (the remainder or the gap leaves its range);
+- divrem: an integer quotient off by one (the remainder or the gap leaves its range); the review's repro
+  of a fractional quotient (q + 1/2 with every remainder shifted down by b / 2) that turns the attention
+  output o = p.V into o + v: only the quotient's own range columns reject it;
 - range widths: a 31-bit range holds every field element (refused; 29 bits rejects p - 2); a comparison
   (rowmax difference, argmax margin, divrem remainder + gap) at 30 bits lets a negative value wrap into
   its range (refused; 29 bits rejects it);
@@ -24,6 +26,7 @@ from deepprove_cli.lookup.layout import Lookup
 from deepprove_cli.lookup.tables import range_table
 from deepprove_cli.relations.argmax import Argmax, argmax_int
 from deepprove_cli.relations.divrem import DivRem
+from deepprove_cli.relations.einsum import Einsum
 from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.public import BandMask
 from deepprove_cli.relations.rowmax import RowMax
@@ -196,6 +199,19 @@ def test_split_fractional_hi_needs_the_callers_bound():
 # -- divrem ------------------------------------------------------------------------------------------
 
 
+def _cheat_columns(rel, values) -> dict:
+    """What a cheating prover commits for its (field) values beside q and r: each derived column as field
+    elements, and limbs of each limbed value mod p, the top limb taking every bit left (so the limb
+    identity holds and only a range check can catch it)."""
+    out = {}
+    for rc in rel.ranges:
+        if rc.identity is not None:
+            out.update({l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(values), rc.widths))})
+        elif rc.column_relation is not None:
+            out[rc.name] = _field(rc.value(values))
+    return out
+
+
 @pytest.mark.parametrize("bits", [9, 20])
 @pytest.mark.parametrize("shift", [1, -1])
 def test_divrem_integer_quotient_off_by_one(bits, shift):
@@ -207,11 +223,35 @@ def test_divrem_integer_quotient_off_by_one(bits, shift):
     bad = {"a": a, "b": b, "q": values["q"].copy(), "r": values["r"].copy()}
     bad["q"][0, 1] += shift
     bad["r"][0, 1] -= shift * b[0]
-    for rc in rel.ranges:
-        bad.update({k: _field(v) for k, v in rc.witness({**bad, "b": b}).items()} if rc.bits <= 16 else
-                   {l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(bad), rc.widths))})
+    bad.update(_cheat_columns(rel, bad))
     assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
     assert not _range_lookups_accept(rel.range_columns(), bad)
+
+
+@pytest.mark.parametrize("qbits", [None, 8], ids=["widest-limbs", "derived"])
+def test_divrem_fractional_quotient_moves_the_attention_output(qbits):
+    """Softmax p = DivRem(2 e 2^Fp + S, 2 S).q; both remainders shifted down by S make the quotients
+    p + 1/2 in the field: the zero-check, r and the gap pass, and o = p.V (an Einsum: it bounds nothing)
+    then proves the false output o + v. The quotient's range columns must reject it."""
+    e, S, Fp = np.array([[3, 5]]), 8, 4
+    a, b = 2 * e * (1 << Fp) + S, np.array([2 * S])
+    q, r = a // b[:, None], a % b[:, None]  # r = [8, 8]
+    p_half = (_field(q) + INV2) % P  # q + 1/2
+    args = (Operand("a", (1, 2)), Operand("b", (1,)), "p", "r", 9)
+    rel = DivRem(*args) if qbits is None else DivRem(*args, qbits)
+    bad = {"a": a, "b": b, "p": p_half, "r": r - S}
+    bad.update(_cheat_columns(rel, bad))
+    assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
+    quotient = [c for c in rel.range_columns() if c.tensor.startswith("p.biased")]
+    assert quotient and _range_lookups_accept([c for c in rel.range_columns() if c not in quotient], bad)
+    assert not _range_lookups_accept(quotient, bad)
+    assert not _range_lookups_accept(rel.range_columns(), bad)
+
+    V = np.array([[7, -3, 2], [7, -3, 2]])
+    ein = Einsum("ts,sd->td", Operand("p", (1, 2)), Operand("V", (2, 3)), "o")
+    vals = {"p": p_half, "V": V}
+    false_o = _claim(np.random.default_rng(0), "o", q @ V + V[0])
+    assert _relation_accepts(lambda t: ein.prove(false_o, vals, t)[0], lambda pr, t: ein.verify(false_o, pr, t), vals)
 
 
 def test_divrem_remainder_plus_gap_cannot_wrap():
@@ -224,16 +264,14 @@ def test_divrem_remainder_plus_gap_cannot_wrap():
     r = (1 << bits) - 1
     q = (5 - r) % P * pow(2, P - 2, P) % P  # a = q b + r in the field
     bad = {"a": a, "b": b, "q": np.array([[q]], dtype=np.uint32), "r": np.array([[r]])}
-    for rc in rel.ranges:
-        bad.update({l.name: _field(x) for l, x in zip(rc.limbs, _limbs_mod_p(rc.value(bad), rc.widths))})
+    bad.update(_cheat_columns(rel, bad))
     assert _relation_accepts(lambda t: rel.prove(bad, t)[0], rel.verify, bad)
-    assert _range_lookups_accept([c for c in rel.range_columns() if not c.tensor.startswith("r.gap")], bad)
+    assert _range_lookups_accept([c for c in rel.range_columns() if c.tensor.startswith("r.lo")], bad)
     assert not _range_lookups_accept([c for c in rel.range_columns() if c.tensor.startswith("r.gap")], bad)
 
 
 def _limbs_mod_p(v, widths):
-    """The limbs a cheating prover commits for a value that may be negative: those of v mod p, the top
-    limb taking every bit left (so the limb identity holds and a range check must catch it)."""
+    """The limbs of v mod p (v may be negative or a field element): the top limb takes every bit left."""
     w = np.asarray(v, dtype=np.int64) % P
     out, off = [], 0
     for j, width in enumerate(widths):
