@@ -5,7 +5,11 @@ Cases (log sizes from --log-sizes, default 16,18,20,22,24; --quick: 10,12):
   2^n              one polynomial of 2^n evaluations (above max_vars it is committed as chunks);
   16x2^20          a batch opened at one point (--quick: 4x2^10);
   wide/...         a wide batch, 256x2^20 at rate 1/4 and at rate 1/2 (--quick: 32x2^8): the shape
-                   of the model's weights, where the batch tree's leaf width matters most.
+                   of the model's weights, where the batch tree's leaf width matters most;
+  weights/...      SmolLM2-135M's weights (272 tensors, each padded per dimension to powers of two:
+                   135M elements, 320M padded; --quick: the same layout at 1/64 of the width and 2
+                   layers), random values: committed while written to a container (commit_stream),
+                   memory-mapped back (ProverData.from_container) and opened at 2 points per tensor.
 
 Per case:
   commit/...  ours vs the lower bound "ntt+merkle/...": the same kernels' LDE of the same columns
@@ -146,6 +150,80 @@ def _case(name: str, count: int, log_n: int, params, repeat: int, rng, bound: bo
     return out
 
 
+SMOLLM2 = dict(vocab=49152, hidden=576, inter=1536, layers=30, kv=192)
+
+
+def weight_shapes(vocab: int, hidden: int, inter: int, layers: int, kv: int) -> list[tuple[int, ...]]:
+    """The weight tensors of a llama-architecture model (SmolLM2's layout, tied embeddings)."""
+    per_layer = [(hidden,), (hidden, hidden), (kv, hidden), (kv, hidden), (hidden, hidden), (hidden,),
+                 (inter, hidden), (inter, hidden), (hidden, inter)]
+    return [(vocab, hidden)] + per_layer * layers + [(hidden,)]
+
+
+def _padded_table(shape, rng):
+    """Random values in the tensor's entries, zeros in the per-dimension padding (row-major)."""
+    import numpy as np
+
+    from deepprove_cli.field.babybear import P
+
+    padded = tuple(1 << (d - 1).bit_length() for d in shape)
+    out = np.zeros(padded, dtype=np.uint32)
+    out[tuple(slice(0, d) for d in shape)] = rng.integers(0, P, size=shape, dtype=np.uint32)
+    return out.reshape(-1)
+
+
+def _weights_case(name: str, model: dict, params, rng) -> list[Record]:
+    import os
+    import tempfile
+
+    import numpy as np
+
+    from deepprove_cli.field.babybear import P
+    from deepprove_cli.io import container
+    from deepprove_cli.pcs import ProverData, commit_stream, open_batch, security_of, verify_opening
+    from deepprove_cli.transcript import Transcript
+
+    shapes = weight_shapes(**model)
+    polys = [_padded_table(s, rng) for s in shapes]
+    n_max = max(p.size for p in polys).bit_length() - 1
+    real = sum(int(np.prod(s)) for s in shapes)
+    padded = sum(p.size for p in polys)
+    params_json = {"tensors": len(polys), "elements": real, "padded_elements": padded, "rate_bits": params.rate_bits,
+                   "queries": params.num_queries, "max_vars": params.max_vars}
+    kind = b"DPBENCH\0"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "weights.bin")
+        box = {}
+
+        def write():
+            box["stream"] = commit_stream(polys, params, prefix="w/")
+            container.write(path, kind, 1, {"w": box["stream"].meta}, box["stream"].specs)
+
+        t_commit = measure(write, 1, 0)
+        size = os.path.getsize(path)
+        data = ProverData.from_container(box["stream"].meta, container.read(path, kind))
+        assert data.commitment == box["stream"].commitment
+        params_json["leaf_bits"] = data.layout.leaf_bits
+        out = [record(SUITE, f"commit/{name}", t_commit, params=params_json, work=padded, unit="elem/s",
+                      metrics={"file_bytes": size, "tables_mb": round(4 * padded / 2 ** 20, 1),
+                               "columns": len(data.layout.num_vars)})]
+        claims = [data.claim(k, rng.integers(0, P, size=(p.size.bit_length() - 1, 4), dtype=np.uint32))
+                  for k, p in enumerate(polys) for _ in range(2)]
+        t_open = measure(lambda: box.update(proof=open_batch(data, claims, Transcript(b"bench"), params)), 1, 0)
+        raw = box["proof"].to_bytes()
+        sec = security_of(params, n_max, batch_size=len(polys), num_claims=len(claims))
+        out.append(record(SUITE, f"open/{name}", t_open, params=params_json, work=padded, unit="elem/s",
+                          metrics={"proof_bytes": len(raw), "claims": len(claims),
+                                   "security_bits": round(sec.conjectured, 2),
+                                   "size_breakdown": box["proof"].size_breakdown()}))
+        t_verify = measure(lambda: verify_opening(data.commitment, claims, raw, Transcript(b"bench"), params), 3, 1)
+        out.append(record(SUITE, f"verify/{name}", t_verify, params=params_json,
+                          metrics={"proof_bytes": len(raw), "verify_s": round(t_verify.median, 5),
+                                   "security_bits": round(sec.conjectured, 2)}))
+        del data, box
+    return out
+
+
 def run(opts) -> list[Record]:
     import numpy as np
 
@@ -173,4 +251,8 @@ def run(opts) -> list[Record]:
         info(f"pcs: wide {wide[0]}x2^{wide[1]} at rate 1/{1 << rate}")
         records += _case(f"wide/{wide[0]}x2^{wide[1]}/rate1/{1 << rate}", wide[0], wide[1],
                          _params(opts.extra, rate), min(opts.repeat, 2), rng, bound=False)
+    model = {k: max(1, v // 64) for k, v in SMOLLM2.items() if k != "layers"} | {"layers": 2} if opts.quick \
+        else SMOLLM2
+    info("pcs: SmolLM2-135M-shaped weights" + (" (1/64 width, 2 layers)" if opts.quick else ""))
+    records += _weights_case("weights/smollm2" + ("-tiny" if opts.quick else ""), model, params, rng)
     return records

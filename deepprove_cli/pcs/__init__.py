@@ -8,6 +8,14 @@ The interface, for a batch of multilinear polynomials given as base-field evalua
     verify_opening(commitment, claims, proof, transcript, params)     # returns, or raises ProofInvalid
     security_of(params, num_vars, batch_size, num_claims)             # Security(conjectured, proven, ...)
 
+Persistence (the model's weights: committed once, stored with the quantized model, opened by every
+proof; basefold/persist.py):
+
+    meta, specs = data.to_arrays(prefix)                  # io.container ArraySpecs (+ meta for the header)
+    data = ProverData.from_container(meta, container)     # views of the memory-mapped file, no copy
+    stream = commit_stream(polys, params, prefix)         # commit while writing: stream.meta, stream.specs,
+                                                          # then stream.commitment (one slab in memory)
+
 `proof.to_bytes()` / `OpeningProof.read(reader, ProofShape.of(commitment, claims, params))` put it on
 the wire. Polynomials of more than `params.max_vars` variables (20 at the default rate) are committed
 as chunks on their high variables (basefold/split.py) so that every size keeps the security target;
@@ -21,8 +29,17 @@ from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.proof import OpeningProof, ProofShape
 from deepprove_cli.pcs.security import Security, security_bits, security_of
 
-__all__ = ["Claim", "Commitment", "DEFAULT_PARAMS", "OpeningProof", "PcsParams", "ProofShape", "Security",
-           "commit", "open_batch", "security_bits", "security_of", "verify_opening"]
+__all__ = ["Claim", "Commitment", "DEFAULT_PARAMS", "OpeningProof", "PcsParams", "ProofShape", "ProverData",
+           "Security", "commit", "commit_stream", "open_batch", "security_bits", "security_of", "verify_opening"]
+
+
+def __getattr__(name: str):
+    """ProverData on first use (its module imports the prover's kernels)."""
+    if name == "ProverData":
+        from deepprove_cli.pcs.basefold.commit_phase import ProverData
+
+        return ProverData
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def commit(polys, params: PcsParams = DEFAULT_PARAMS):
@@ -30,6 +47,13 @@ def commit(polys, params: PcsParams = DEFAULT_PARAMS):
     from deepprove_cli.pcs.basefold.commit_phase import commit as _commit
 
     return _commit(polys, params)
+
+
+def commit_stream(polys, params: PcsParams = DEFAULT_PARAMS, prefix: str = "pcs/"):
+    """Commit while writing the prover data to a container (basefold/persist.CommitStream)."""
+    from deepprove_cli.pcs.basefold.persist import commit_stream as _stream
+
+    return _stream(polys, params, prefix)
 
 
 def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> OpeningProof:

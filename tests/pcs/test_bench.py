@@ -15,9 +15,11 @@ def test_run_records():
 
     recs = pcs.run(BenchOptions(repeat=1, quick=True, log_sizes=[6], extra={"queries": "8", "grinding_bits": "1"}))
     names = [r.name for r in recs]
-    cases = ["2^6", "4x2^10", "wide/32x2^8/rate1/4", "wide/32x2^8/rate1/2"]
+    cases = ["2^6", "4x2^10", "wide/32x2^8/rate1/4", "wide/32x2^8/rate1/2", "weights/smollm2-tiny"]
     assert names == [f"{step}/{case}" for case in cases for step in ("commit", "open", "verify")]
     assert recs[6].params["rate_bits"] == 2 and recs[6].params["leaf_bits"] == 1  # wide: narrow leaves
+    weights = recs[-2].metrics
+    assert recs[-2].params["tensors"] == 2 + 9 * 2 and weights["claims"] == 2 * recs[-2].params["tensors"]
     commit = recs[0].to_json()
     assert commit["baseline"] == "ntt+merkle/2^6" and commit["speedup"] > 0
     assert commit["metrics"]["ratio_vs_lower_bound"] > 0
@@ -40,4 +42,4 @@ def test_cli_json():
                  "-p", "queries=4", "-p", "grinding_bits=0")
     assert res.returncode == 0, res.stderr.decode()
     recs = json.loads(res.stdout)
-    assert {r["suite"] for r in recs} == {"pcs"} and len(recs) == 12
+    assert {r["suite"] for r in recs} == {"pcs"} and len(recs) == 15

@@ -22,9 +22,9 @@ from deepprove_cli.pcs.basefold import cuda as pc
 inp = dict(np.load(sys.argv[2]))
 out = {"fold": pc.fold(inp["cw"], inp["s"], inp["tw"]),
        "fold_dev": pc.fold(cuda.to_device(inp["cw"]), inp["s"], inp["tw"]).copy_to_host(),
-       "combine": pc.combine_windows(inp["win"], inp["sel"], inp["coeffs"])}
+       "combine": pc.combine_codewords(inp["cws"], inp["sel"], inp["coeffs"])}
 try:
-    pc.combine_windows(inp["win"], inp["sel"][:1], inp["coeffs"])
+    pc.combine_codewords(inp["cws"], inp["sel"][:1], inp["coeffs"])
     out["error"] = np.array(["none"])
 except InputError:
     out["error"] = np.array(["InputError"])
@@ -38,13 +38,13 @@ def test_cuda_twins_match_cpu(tmp_path):
     cw = rng.integers(0, P, size=(1 << L, 4), dtype=np.uint32)
     s = rng.integers(0, P, size=4, dtype=np.uint32)
     tw = np.array(E.fold_twiddles(L))
-    win = E.to_windows(rng.integers(0, P, size=(3, 16), dtype=np.uint32), 2)
+    cws = rng.integers(0, P, size=(3, 16), dtype=np.uint32)
     sel = np.array([2, 0], dtype=np.int64)
     coeffs = rng.integers(0, P, size=(2, 4), dtype=np.uint32)
-    got = run_cudasim(SCRIPT, tmp_path, dict(cw=cw, s=s, tw=tw, win=win, sel=sel, coeffs=coeffs), timeout=600)
+    got = run_cudasim(SCRIPT, tmp_path, dict(cw=cw, s=s, tw=tw, cws=cws, sel=sel, coeffs=coeffs), timeout=600)
     want_fold = E.fold(cw, s, tw)
     assert np.array_equal(got["fold"], want_fold) and np.array_equal(got["fold_dev"].reshape(-1, 4), want_fold)
     want = np.zeros((16, 4), dtype=np.uint32)
-    K.k_add_windows(win.reshape(-1), 3, 4, coeffs.reshape(-1), sel, want.reshape(-1))
+    K.k_add_stack(cws.reshape(-1), 16, coeffs.reshape(-1), sel, want.reshape(-1))
     assert np.array_equal(got["combine"], want)
     assert got["error"][0] == "InputError"

@@ -85,42 +85,16 @@ def _combo(tables, coeffs):
     return R.combine([t.tolist() for t in tables], [tuple(int(v) for v in c) for c in coeffs])
 
 
-def test_window_fold_and_add(rng):
-    """The first fold from a group's windows (combination never materialized) and injection."""
-    L, lw, k = 5, 2, 3
-    cw = rand(rng, (k, 1 << L))
-    win = E.to_windows(cw, lw)
-    sel = np.array([0, 2], dtype=np.int64)
-    coeffs = rand(rng, (2, 4))
-    s = rand(rng, 4)
-    tw = E.fold_twiddles(L)
-    out = np.empty((1 << (L - 1), 4), dtype=np.uint32)
-    K.k_fold_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, E._tuple(s), tw, out.reshape(-1))
-    combined = _combo(cw[sel], coeffs)
-    assert tup(out) == R.fold(combined, tuple(int(v) for v in s))
-    acc = rand(rng, (1 << L, 4))
-    want = [R.ext_add(a, b) for a, b in zip(tup(acc), combined)]
-    K.k_add_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, acc.reshape(-1))
-    assert tup(acc) == want
-
-
-@pytest.mark.parametrize("k,lw", [(1, 3), (3, 2)])
-def test_window_kernels_cross_blocks(rng, k, lw):
-    """Several combination blocks: the first fold from windows equals combine-then-fold."""
-    L = 13
-    cw = rand(rng, (k, 1 << L))
-    win = E.to_windows(cw, lw)
-    sel = np.arange(k, dtype=np.int64)[::-1].copy()
-    coeffs = rand(rng, (k, 4))
-    combined = np.zeros((1 << L, 4), dtype=np.uint64)
-    for j, kk in enumerate(sel):
-        combined = (combined + cw[kk].astype(np.uint64)[:, None] * coeffs[j].astype(np.uint64)[None, :]) % P
-    combined = combined.astype(np.uint32)
-    s = rand(rng, 4)
-    tw = E.fold_twiddles(L)
-    out = np.empty((1 << (L - 1), 4), dtype=np.uint32)
-    K.k_fold_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, E._tuple(s), tw, out.reshape(-1))
-    assert np.array_equal(out, E.fold(combined, s, tw))
-    acc = np.zeros((1 << L, 4), dtype=np.uint32)
-    K.k_add_windows(win.reshape(-1), k, 1 << lw, coeffs.reshape(-1), sel, acc.reshape(-1))
-    assert np.array_equal(acc, combined)
+@pytest.mark.parametrize("log_n,rate_bits", [(0, 1), (3, 1), (5, 2), (12, 1)])
+def test_encode_ext_is_coordinatewise_and_folds(rng, log_n, rate_bits):
+    """encode_ext encodes each coordinate; folding it with s is encoding the table with x_0 = s
+    (what lets the fold phase encode its table instead of folding the committed codewords)."""
+    g = rand(rng, (1 << log_n, 4))
+    cw = E.encode_ext(g, rate_bits)
+    assert cw.shape == (1 << (log_n + rate_bits), 4)
+    for k in range(4):
+        assert np.array_equal(cw[:, k], E.encode(g[:, k][None], rate_bits)[0])
+    if log_n:
+        s = rand(rng, 4)
+        L = log_n + rate_bits
+        assert np.array_equal(E.fold(cw, s, E.fold_twiddles(L)), E.encode_ext(fix_first_variable(g, s), rate_bits))

@@ -224,14 +224,14 @@ def test_inconsistent_committed_layer(monkeypatch):
     every query's fold check catches it."""
     from deepprove_cli.pcs.basefold import fold_phase
 
-    honest = fold_phase.fold
+    honest = fold_phase.encode_ext
 
-    def corrupt(cw, s, tw):
-        out = honest(cw, s, tw)
+    def corrupt(g, rate_bits):
+        out = honest(g, rate_bits)
         out[:, 0] = (out[:, 0] + 1) % 2013265921
         return out
 
-    monkeypatch.setattr(fold_phase, "fold", corrupt)
+    monkeypatch.setattr(fold_phase, "encode_ext", corrupt)
     rng = np.random.default_rng(5)
     polys = tables(rng, [9])
     data, claims, proof = prove(polys, [(0, point(rng, 9))])

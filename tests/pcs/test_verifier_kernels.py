@@ -72,3 +72,16 @@ def test_mle_eval(rng):
         vals = rand(rng, (1 << b, 4))
         pt = rand(rng, (b, 4))
         assert one(V.mle_eval(vals, pt)) == PR.evaluate(tup(vals), tup(pt))
+
+
+def test_batched_scalars(rng):
+    """gruen_sum and eq1_scale: the per-claim helpers, a column's claims at once."""
+    w, z = rand(rng, (3, 4)), rand(rng, (3, 4))
+    q = rand(rng, (3, 2, 4))
+    want = np.zeros((2, 4), dtype=np.uint32)
+    for i in range(3):
+        h = S.gruen_round(w[i], z[i], q[i, 0], q[i, 1])
+        want = np.stack([S.eadd(want[0], h[0]), S.eadd(want[1], h[1])])
+    assert np.array_equal(S.gruen_sum(w, z, q), want)
+    r = rand(rng, 4)
+    assert tup(S.eq1_scale(w, z, r)) == [one(S.emul(w[i], S.eq1(z[i], r))) for i in range(3)]

@@ -21,9 +21,14 @@ from deepprove_cli.hash.rows import compress_pairs, hash_rows, to_bytes
 from deepprove_cli.pcs.basefold.layout import BatchLayout
 
 
-def level_matrix(layout: BatchLayout, windows: list[np.ndarray], level: int) -> np.ndarray:
-    """The rows attached at `level`: (nodes at that level, width), the groups' windows side by side."""
-    parts = [windows[g].reshape(windows[g].shape[0], -1) for g in layout.levels[level]]
+def level_rows(layout: BatchLayout, codewords: list[np.ndarray], level: int, nodes: np.ndarray) -> np.ndarray:
+    """The rows of these nodes at a row-carrying level: (len(nodes), width), the windows of every
+    column of the groups attached there, side by side (codewords[g]: (K_g, 2^L_g), column-major)."""
+    parts = []
+    for g in layout.levels[level]:
+        grp = layout.groups[g]
+        cw = codewords[g].reshape(len(grp.polys), -1, 1 << grp.log_window)
+        parts.append(cw[:, nodes, :].transpose(1, 0, 2).reshape(len(nodes), -1))
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
@@ -32,14 +37,13 @@ def _mix(digests: np.ndarray, row_digests: np.ndarray) -> np.ndarray:
     return compress_pairs(np.stack([digests, row_digests], axis=1).reshape(-1, 8))
 
 
-def build(layout: BatchLayout, windows: list[np.ndarray]) -> MerkleTree:
-    """The tree over every group's windows (`windows[g]`: (nwin, K_g, W_g) base)."""
-    levels = layout.levels
-    layers = [hash_rows(level_matrix(layout, windows, 0))]
+def from_row_digests(layout: BatchLayout, row_digests: dict) -> MerkleTree:
+    """The tree from the row hashes of every row-carrying level (`row_digests[level]`: (nodes, 8))."""
+    layers = [row_digests[0]]
     for lvl in range(1, layout.height + 1):
         d = compress_pairs(layers[-1])
-        if lvl in levels:
-            d = _mix(d, hash_rows(level_matrix(layout, windows, lvl)))
+        if lvl in row_digests:
+            d = _mix(d, row_digests[lvl])
         layers.append(d)
     return MerkleTree(layers)
 
@@ -49,9 +53,9 @@ def opened_nodes(leaves: np.ndarray, level: int) -> np.ndarray:
     return np.unique(np.asarray(leaves, dtype=np.int64) >> level)
 
 
-def open_rows(layout: BatchLayout, windows: list[np.ndarray], leaves: np.ndarray) -> list[np.ndarray]:
+def open_rows(layout: BatchLayout, codewords: list[np.ndarray], leaves: np.ndarray) -> list[np.ndarray]:
     """Per row-carrying level (in order), the rows of the opened nodes."""
-    return [level_matrix(layout, windows, lvl)[opened_nodes(leaves, lvl)] for lvl in layout.levels]
+    return [level_rows(layout, codewords, lvl, opened_nodes(leaves, lvl)) for lvl in layout.levels]
 
 
 def verify(layout: BatchLayout, root: bytes, leaves: np.ndarray, rows: list[np.ndarray], nodes: np.ndarray) -> None:

@@ -1,11 +1,14 @@
 """Commit to a batch of multilinear polynomials with one Merkle tree.
 
-The polynomials are first cut into columns of at most max_vars variables (split.py). Per size
-group of columns (layout.py): stack the evaluation tables (K_g, 2^n), encode them together
-(Moebius + LDE, encoding.py), cut the codewords into windows (nwin, K_g, W) and hash the batch
-tree over all groups (batch_tree.py). The prover keeps the tables (the opening's sumchecks run on
-them), the windows (its codewords, already in Merkle-row order) and the tree in `ProverData`; the
-`Commitment` is the root and the shape.
+The polynomials are first cut into columns of at most max_vars variables (split.py). The columns
+are then encoded group by group (layout.py), a slab of a few columns at a time (Moebius + LDE,
+encoding.py), and each slab's windows are fed to the streaming row hasher of the tree level its
+group attaches at (row_hasher.py); the batch tree is built from those row hashes
+(batch_tree.py). So no step needs more than one slab of codewords at once: `commit` keeps them
+all (in RAM), persist.commit_stream hands each to the output file as it is produced.
+
+The prover keeps the tables (the opening's sumchecks run on them), the codewords (column-major,
+(K_g, 2^L) per group) and the tree in `ProverData`; the `Commitment` is the root and the shape.
 """
 
 from __future__ import annotations
@@ -16,24 +19,39 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepprove_cli.errors import InputError
+from deepprove_cli.field import ntt
 from deepprove_cli.field.babybear import check_canonical
 from deepprove_cli.hash.merkle import MerkleTree
 from deepprove_cli.pcs.basefold import batch_tree
 from deepprove_cli.pcs.basefold.claims import Claim
 from deepprove_cli.pcs.basefold.commitment import Commitment
-from deepprove_cli.pcs.basefold.encoding import encode, to_windows
+from deepprove_cli.pcs.basefold.encoding import moebius_rows, to_windows
 from deepprove_cli.pcs.basefold.layout import BatchLayout
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
+from deepprove_cli.pcs.basefold.row_hasher import RowHasher
+
+SLAB_BYTES = 128 << 20   # codeword bytes encoded at once (fewer, wider slabs: less row-hasher state traffic)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view: memory-mapped and in-RAM data then share one compiled kernel specialization."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 @dataclass
 class ProverData:
-    """What the prover keeps from a commitment, per size group (layout.groups order)."""
+    """What the prover keeps from a commitment, per size group of columns (layout.groups order)."""
 
     commitment: Commitment
-    tables: list[np.ndarray]    # (K_g, 2^n_g) base evaluation tables of the group's columns
-    windows: list[np.ndarray]   # (nwin_g, K_g, W_g) base codeword windows
+    tables: list[np.ndarray]      # (K_g, 2^n_g) base evaluation tables of the group's columns
+    codewords: list[np.ndarray]   # (K_g, 2^(n_g + rate_bits)) their codewords, bit-reversed order
     tree: MerkleTree
+
+    def __post_init__(self):
+        self.tables = [_readonly(t) for t in self.tables]
+        self.codewords = [_readonly(c) for c in self.codewords]
 
     @property
     def layout(self) -> BatchLayout:
@@ -62,6 +80,20 @@ class ProverData:
         pt = Claim.of(poly, point, 0).point
         return Claim(int(poly), pt, evaluate(self.table(poly), pt))
 
+    def to_arrays(self, prefix: str = "pcs/"):
+        """(meta, [ArraySpec]) to store this data in an artifact container (persist.py)."""
+        from deepprove_cli.pcs.basefold.persist import prover_arrays
+
+        return prover_arrays(self, prefix)
+
+    @classmethod
+    def from_container(cls, meta: dict, container) -> "ProverData":
+        """The data stored by `to_arrays` (or persist.commit_stream), as views of the container's
+        (memory-mapped) arrays; InputError if they do not fit the meta."""
+        from deepprove_cli.pcs.basefold.persist import load
+
+        return load(meta, container)
+
 
 def _num_vars(t, i: int) -> int:
     if not isinstance(t, np.ndarray) or t.ndim != 1:
@@ -72,6 +104,54 @@ def _num_vars(t, i: int) -> int:
         raise InputError(f"polynomial {i}: table length {m} is not a power of two")
     check_canonical(t, f"polynomial {i}")
     return m.bit_length() - 1
+
+
+def commit_shape(polys, params: PcsParams) -> tuple[Commitment, list[np.ndarray]]:
+    """The commitment's shape (root still zero) for these tables, and their columns (views);
+    InputError names a bad table or shape."""
+    polys = list(polys)
+    if not polys:
+        raise InputError("commit: no polynomials")
+    num_vars = tuple(_num_vars(t, i) for i, t in enumerate(polys))
+    try:
+        shape = Commitment.for_params(bytes(32), num_vars, params)
+    except ValueError as e:
+        raise InputError(f"commit: {e}") from None
+    return shape, shape.split.column_tables(polys)
+
+
+class Encoder:
+    """Encodes a batch's columns slab by slab, in commit order (group by group), hashing the batch
+    tree's rows on the way; `tree()` once every slab is done."""
+
+    def __init__(self, shape: Commitment, columns: list[np.ndarray]):
+        self.layout = shape.layout
+        self.columns = columns
+        lay = self.layout
+        self.hashers = {lvl: RowHasher(lay.n_leaves >> lvl, lay.level_width(lvl)) for lvl in lay.levels}
+        self.slabs = []   # (group, first, end) column positions within the group, in order
+        for g, grp in enumerate(lay.groups):
+            per = max(1, SLAB_BYTES >> (grp.log_len + 2))
+            self.slabs += [(g, lo, min(len(grp.polys), lo + per)) for lo in range(0, len(grp.polys), per)]
+        self.done = 0
+
+    def encode_next(self) -> tuple[int, int, np.ndarray]:
+        """(group, first column position, codewords (columns, 2^L)) of the next slab."""
+        g, lo, hi = self.slabs[self.done]
+        grp = self.layout.groups[g]
+        stack = np.stack([self.columns[c] for c in grp.polys[lo:hi]])
+        moebius_rows(stack.reshape(-1), grp.num_vars)
+        cw = ntt.lde(stack, self.layout.rate_bits, shift=1, bit_reversed=True)
+        del stack
+        win = to_windows(cw, grp.log_window)
+        self.hashers[grp.level].absorb(win.reshape(win.shape[0], -1))
+        self.done += 1
+        return g, lo, cw
+
+    def tree(self) -> MerkleTree:
+        if self.done != len(self.slabs):
+            raise RuntimeError("Encoder.tree: not every slab is encoded yet")
+        return batch_tree.from_row_digests(self.layout, {lvl: h.digests() for lvl, h in self.hashers.items()})
 
 
 def _stack(polys, split, cols: tuple[int, ...]) -> np.ndarray:
@@ -86,22 +166,17 @@ def _stack(polys, split, cols: tuple[int, ...]) -> np.ndarray:
 
 def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
     """Commit to base-field evaluation tables (a list of (2^n_k,) uint32, any sizes) at the params'
-    rate, arity, leaf width and max_vars. Returns the prover's data; `.commitment` is what the verifier gets. A
-    group holding one polynomial (or all chunks of one) is kept by reference (not copied): do not
-    modify it before opening."""
+    rate, arity, leaf width and max_vars. Returns the prover's data; `.commitment` is what the
+    verifier gets. A group holding one polynomial (or all chunks of one) is kept by reference (not
+    copied): do not modify it before opening."""
     polys = list(polys)
-    if not polys:
-        raise InputError("commit: no polynomials")
-    num_vars = tuple(_num_vars(t, i) for i, t in enumerate(polys))
-    try:
-        shape = Commitment.for_params(bytes(32), num_vars, params)
-    except ValueError as e:
-        raise InputError(f"commit: {e}") from None
+    shape, columns = commit_shape(polys, params)
     layout = shape.layout
-    tables, windows = [], []
-    for g in layout.groups:
-        stack = _stack(polys, shape.split, g.polys)
-        tables.append(stack)
-        windows.append(to_windows(encode(stack, layout.rate_bits), g.log_window))
-    tree = batch_tree.build(layout, windows)
-    return ProverData(dataclasses.replace(shape, root=tree.root), tables, windows, tree)
+    enc = Encoder(shape, columns)
+    codewords = [np.empty((len(g.polys), 1 << g.log_len), np.uint32) for g in layout.groups]
+    for _ in enc.slabs:
+        g, lo, cw = enc.encode_next()
+        codewords[g][lo:lo + cw.shape[0]] = cw
+    tree = enc.tree()
+    tables = [_stack(polys, shape.split, g.polys) for g in layout.groups]
+    return ProverData(dataclasses.replace(shape, root=tree.root), tables, codewords, tree)

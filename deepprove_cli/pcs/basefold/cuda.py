@@ -1,5 +1,5 @@
 """CUDA twins of the opening prover's codeword kernels: the binary fold and the combination of a
-group's codeword windows with the beta coefficients (the two passes over full-size codewords).
+group's codewords with the batching coefficients (the two passes over full-size codewords).
 
 As in `field.cuda`, the arithmetic is not written twice: `fold_pair` and `half` of kernels.py are
 compiled again as device functions (`field.cuda.device_twin`) in a namespace where the field's
@@ -40,15 +40,13 @@ def k_fold(cw, s, tw, out):
 
 
 @cuda.jit
-def k_combine_windows(m, k_polys, width, coeffs, sel, out):
-    """out[w width + t] = sum_j coeffs[j] m[w, sel[j], t]: the combined codeword (flat ext) of a
-    group in window layout (nwin, K, width)."""
+def k_combine_codewords(m, size, coeffs, sel, out):
+    """out[x] = sum_j coeffs[j] m[sel[j], x]: the combined codeword (flat ext) of a group's
+    codewords (K, size), column-major."""
     for x in range(cuda.grid(1), out.size // 4, cuda.gridsize(1)):
-        w = x // width
-        t = x - w * width
         acc = (np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
         for j in range(sel.size):
-            acc = d_ext_add(acc, d_ext_mul_base(d_ld(coeffs, j), m[(w * k_polys + sel[j]) * width + t]))
+            acc = d_ext_add(acc, d_ext_mul_base(d_ld(coeffs, j), m[sel[j] * size + x]))
         d_st(out, x, acc)
 
 
@@ -71,16 +69,16 @@ def fold(codeword, s, tw):
     return d_out.copy_to_host().reshape(n // 2, 4) if host else d_out
 
 
-def combine_windows(windows, sel, coeffs):
-    """The combination sum_j coeffs[j] C_{sel[j]} of a group's codewords in window layout
-    (nwin, K, W) (numpy or device): an extension codeword (nwin W, 4)."""
-    nwin, k, width = windows.shape
+def combine_codewords(codewords, sel, coeffs):
+    """The combination sum_j coeffs[j] C_{sel[j]} of a group's codewords (K, 2^L) (numpy or device):
+    an extension codeword (2^L, 4)."""
+    k, size = codewords.shape
     sel = np.asarray(sel, dtype=np.int64)
     coeffs = np.asarray(coeffs, dtype=np.uint32).reshape(-1, 4)
     if len(sel) != len(coeffs) or (len(sel) and not 0 <= sel.min() <= sel.max() < k):
-        raise InputError("cuda combine_windows: one coefficient per selected polynomial of the group")
-    d_m, host = _dev(windows)
-    d_out = cuda.device_array(4 * nwin * width, dtype=np.uint32)
-    k_combine_windows[fc.launch_config(nwin * width)](d_m, k, width, cuda.to_device(coeffs.reshape(-1)),
-                                                     cuda.to_device(sel), d_out)
-    return d_out.copy_to_host().reshape(nwin * width, 4) if host else d_out
+        raise InputError("cuda combine_codewords: one coefficient per selected polynomial of the group")
+    d_m, host = _dev(codewords)
+    d_out = cuda.device_array(4 * size, dtype=np.uint32)
+    k_combine_codewords[fc.launch_config(size)](d_m, size, cuda.to_device(coeffs.reshape(-1)),
+                                                cuda.to_device(sel), d_out)
+    return d_out.copy_to_host().reshape(size, 4) if host else d_out

@@ -67,6 +67,14 @@ def encode(tables: np.ndarray, rate_bits: int) -> np.ndarray:
     return ntt.lde(coeffs, rate_bits, shift=1, bit_reversed=True)
 
 
+def encode_ext(table: np.ndarray, rate_bits: int) -> np.ndarray:
+    """The codeword (2^(n + rate_bits), 4) of an extension table (2^n, 4): the code is linear over
+    the base field, so it encodes each coordinate."""
+    cols = np.ascontiguousarray(table.T)
+    moebius_rows(cols.reshape(-1), table.shape[0].bit_length() - 1)
+    return np.ascontiguousarray(ntt.lde(cols, rate_bits, shift=1, bit_reversed=True).T)
+
+
 def to_windows(codewords: np.ndarray, log_window: int) -> np.ndarray:
     """(K, 2^L) codewords -> (2^(L - log_window), K, 2^log_window): one Merkle row per window."""
     k, length = codewords.shape

@@ -1,8 +1,8 @@
 """Prover kernels of Basefold: Moebius transform, window layout, codeword folds, sumcheck sums.
 
-Layouts. A group's evaluation tables are a base "stack" (K, M) (M = 2^n entries per polynomial);
-its codewords in window layout are (nwin, K, W) (window w of polynomial k: positions
-[w W, (w + 1) W) of its codeword), so one window of every polynomial is one Merkle row. Extension
+Layouts. A group's evaluation tables are a base "stack" (K, M) (M = 2^n entries per polynomial),
+and so are its codewords (K, 2^L), column-major; `k_to_windows` regroups codewords into Merkle
+rows (nwin, K, W) (window w of polynomial k: positions [w W, (w + 1) W)) for hashing. Extension
 vectors are flat views of (n, 4) arrays, read and written through `field.ext4`'s unsigned-index
 helpers so the loops vectorize. A linear combination of a group's polynomials is given by `sel`
 (which polynomials of the group, int64) and `coeffs` (their extension coefficients, flat (4 |sel|)):
@@ -187,32 +187,6 @@ def _reduce_into(acc, out, n4):
 
 
 @njit(cache=True)
-def _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb):
-    """comb (flat ext) = sum_j coeffs[j] C_{sel[j]} over the positions of windows [w_lo, w_hi)."""
-    n = (w_hi - w_lo) * width
-    acc[:4 * n] = 0
-    for j in range(sel.size):
-        c = ld(coeffs, j)
-        if k_polys == 1:  # one polynomial: the windows are its contiguous codeword
-            _accumulate(acc, m[w_lo * width:w_hi * width], n, c)
-        else:
-            for w in range(w_lo, w_hi):
-                src = m[(w * k_polys + sel[j]) * width:(w * k_polys + sel[j] + 1) * width]
-                _accumulate(acc[4 * (w - w_lo) * width:4 * (w - w_lo + 1) * width], src, width, c)
-    _reduce_into(acc, comb, 4 * n)
-
-
-@njit(cache=True)
-def _window_block(m, k_polys, width, coeffs, sel, w_lo, w_hi):
-    """(w_lo, positions, combined values) of windows [w_lo, w_hi)."""
-    n = (w_hi - w_lo) * width
-    acc = np.empty(4 * n, dtype=np.uint64)
-    comb = np.empty(4 * n, dtype=np.uint32)
-    _combine_windows(m, k_polys, width, coeffs, sel, w_lo, w_hi, acc, comb)
-    return w_lo, n, comb
-
-
-@njit(cache=True)
 def _row_block(stack, size, coeffs, sel, lo, hi):
     """The combination of the stack's rows over entries [lo, hi)."""
     acc = np.empty(4 * (hi - lo), dtype=np.uint64)
@@ -231,34 +205,7 @@ def _combine_rows(stack, size, coeffs, sel, lo, hi, acc, comb):
     _reduce_into(acc, comb, 4 * n)
 
 
-@njit(parallel=True, cache=True)
-def k_fold_windows(m, k_polys, width, coeffs, sel, s, tw, out):
-    """The first fold straight from a group's windows: out[i] = fold of the combined codeword
-    sum_j coeffs[j] C_{sel[j]} at positions 2i, 2i + 1 (combined block by block, never whole)."""
-    nwin = m.size // (k_polys * width)
-    per = max(1, BLOCK // width)
-    for b in prange((nwin + per - 1) // per):
-        w_lo, n, comb = _window_block(m, k_polys, width, coeffs, sel, b * per, min(nwin, b * per + per))
-        i0 = w_lo * width // 2
-        dst = out[4 * i0:4 * (i0 + n // 2)]
-        tws = tw[i0:i0 + n // 2]
-        for t in range(n // 2):
-            st(dst, t, fold_pair(ld(comb, 2 * t), ld(comb, 2 * t + 1), s, tws[np.uint64(t)]))
-
-
-@njit(parallel=True, cache=True)
-def k_add_windows(m, k_polys, width, coeffs, sel, cw):
-    """cw += sum_j coeffs[j] C_{sel[j]}: inject a smaller group's codewords into the folded one."""
-    nwin = m.size // (k_polys * width)
-    per = max(1, BLOCK // width)
-    for b in prange((nwin + per - 1) // per):
-        w_lo, n, comb = _window_block(m, k_polys, width, coeffs, sel, b * per, min(nwin, b * per + per))
-        dst = cw[4 * w_lo * width:4 * (w_lo * width + n)]
-        for x in range(n):
-            st(dst, x, ext_add(ld(dst, x), ld(comb, x)))
-
-
-# --- sumcheck sums (Gruen form for eq-weighted sums, plain products for the point reduction) ------
+# --- sumcheck sums (Gruen form for eq-weighted sums) ----------------------------------------------
 
 _Z4 = (_Z64, _Z64, _Z64, _Z64)
 
@@ -283,27 +230,6 @@ def _store_acc(partial, c, s0, s1):
 
 
 @njit(parallel=True, cache=True)
-def k_gruen_stack(stack, size, coeffs, sel, e, partial):
-    """Per chunk: (sum_i g[2i] e[i], sum_i g[2i+1] e[i]) with g = sum_j coeffs[j] stack[sel[j]]
-    (base rows of `size`), combined block by block."""
-    nchunks = partial.shape[0]
-    for c in prange(nchunks):
-        lo, hi = _bounds(c, nchunks, size // 2)
-        s0 = _Z4
-        s1 = _Z4
-        acc = np.empty(4 * BLOCK, dtype=np.uint64)
-        comb = np.empty(4 * BLOCK, dtype=np.uint32)
-        for b_lo in range(lo, hi, BLOCK // 2):
-            b_hi = min(hi, b_lo + BLOCK // 2)
-            _combine_rows(stack, size, coeffs, sel, 2 * b_lo, 2 * b_hi, acc, comb)
-            for i in range(b_hi - b_lo):
-                ei = ld(e, b_lo + i)
-                s0 = _acc(s0, ext_mul(ld(comb, 2 * i), ei))
-                s1 = _acc(s1, ext_mul(ld(comb, 2 * i + 1), ei))
-        _store_acc(partial, c, s0, s1)
-
-
-@njit(parallel=True, cache=True)
 def k_gruen_ext(g, e, partial):
     """Per chunk: (sum_i g[2i] e[i], sum_i g[2i+1] e[i]) for an extension table g."""
     nchunks = partial.shape[0]
@@ -316,20 +242,6 @@ def k_gruen_ext(g, e, partial):
             s0 = _acc(s0, ext_mul(ld(g, 2 * i), ei))
             s1 = _acc(s1, ext_mul(ld(g, 2 * i + 1), ei))
         _store_acc(partial, c, s0, s1)
-
-
-@njit(parallel=True, cache=True)
-def k_fold_stack(stack, size, coeffs, sel, s, out):
-    """out[i] = g[2i] + s (g[2i+1] - g[2i]) with g the combination of the stack's rows (binds x_0)."""
-    nblocks = (size + BLOCK - 1) // BLOCK
-    for b in prange(nblocks):
-        lo = b * BLOCK
-        hi = min(size, lo + BLOCK)
-        comb = _row_block(stack, size, coeffs, sel, lo, hi)
-        dst = out[2 * lo:2 * hi]
-        for i in range((hi - lo) // 2):
-            a = ld(comb, 2 * i)
-            st(dst, i, ext_add(a, ext_mul(ext_sub(ld(comb, 2 * i + 1), a), s)))
 
 
 @njit(parallel=True, cache=True)
@@ -352,38 +264,73 @@ def k_pair_sum(e, out):
         st(out, i, ext_add(ld(e, 2 * i), ld(e, 2 * i + 1)))
 
 
-@njit(parallel=True, cache=True)
-def k_product_sums_base(w, b, partial):
-    """Per chunk: (h(0), h(2)) of sum_i W_i(X) B_i(X) for an extension W and a base B."""
-    nchunks = partial.shape[0]
-    for c in prange(nchunks):
-        lo, hi = _bounds(c, nchunks, b.size // 2)
-        s0 = _Z4
-        s2 = _Z4
-        for i in range(lo, hi):
-            w0 = ld(w, 2 * i)
-            w1 = ld(w, 2 * i + 1)
-            b0 = b[np.uint64(2 * i)]
-            b1 = b[np.uint64(2 * i + 1)]
-            s0 = _acc(s0, ext_mul_base(w0, b0))
-            w2 = ext_sub(ext_add(w1, w1), w0)
-            s2 = _acc(s2, ext_mul_base(w2, sub(reduce62(np.uint64(b1) * np.uint64(2)), b0)))
-        _store_acc(partial, c, s0, s2)
+# --- point reduction: eq-weighted sums of a column against split eq weights ----------------------
+
+@njit(cache=True, inline="always")
+def _red4(s):
+    return (reduce62(s[0]), reduce62(s[1]), reduce62(s[2]), reduce62(s[3]))
+
+
+@njit(cache=True, inline="always")
+def _acc_masked(total, part, v, m):
+    """total += v; part += v m (m = 0 or 1): both sides of a bit in one vectorizable pass."""
+    return (_acc(total, v),
+            (part[0] + np.uint64(v[0]) * m, part[1] + np.uint64(v[1]) * m,
+             part[2] + np.uint64(v[2]) * m, part[3] + np.uint64(v[3]) * m))
+
+
+@njit(cache=True)
+def _claim_block(t, ext, base, lw, n_low, bit):
+    """(sum, sum over entries with bit `bit` set) of lw[x] t[base + x], x < n_low: reduced ext pairs."""
+    total = _Z4
+    part = _Z4
+    if ext:
+        tb = t[4 * base:4 * (base + n_low)]
+        for x in range(n_low):
+            total, part = _acc_masked(total, part, ext_mul(ld(lw, x), ld(tb, x)), np.uint64((x >> bit) & 1))
+    else:
+        tb = t[base:base + n_low]
+        for x in range(n_low):
+            total, part = _acc_masked(total, part, ext_mul_base(ld(lw, x), tb[np.uint64(x)]),
+                                      np.uint64((x >> bit) & 1))
+    return _red4(total), _red4(part)
 
 
 @njit(parallel=True, cache=True)
-def k_product_sums_ext(w, b, partial):
-    """Per chunk: (h(0), h(2)) of sum_i W_i(X) B_i(X), both extension tables."""
+def k_claim_sums(t, ext, low, high, nclaims, lo_bits, bit, partial):
+    """Per chunk of high indices, per claim c: (S_0, S_1) with
+    S_X = sum_{xh} high[c, xh] sum_{xl: bit `bit` of xl is X} low[c, xl] t[xh 2^lo + xl].
+    t: flat base (2^n,) or ext (2^n * 4,) table; low: flat (c, 2^lo, 4); high: flat (c, 2^(n - lo), 4);
+    partial: (chunks, c, 8), reduced. The column's entries are read once for every claim on it."""
+    n_low = 1 << lo_bits
+    n_high = (t.size // 4 if ext else t.size) >> lo_bits
     nchunks = partial.shape[0]
-    for c in prange(nchunks):
-        lo, hi = _bounds(c, nchunks, b.size // 8)
-        s0 = _Z4
-        s2 = _Z4
-        for i in range(lo, hi):
-            w0 = ld(w, 2 * i)
-            w1 = ld(w, 2 * i + 1)
-            b0 = ld(b, 2 * i)
-            b1 = ld(b, 2 * i + 1)
-            s0 = _acc(s0, ext_mul(w0, b0))
-            s2 = _acc(s2, ext_mul(ext_sub(ext_add(w1, w1), w0), ext_sub(ext_add(b1, b1), b0)))
-        _store_acc(partial, c, s0, s2)
+    for ch in prange(nchunks):
+        h_lo, h_hi = _bounds(ch, nchunks, n_high)
+        acc = np.zeros(8 * nclaims, dtype=np.uint64)
+        for xh in range(h_lo, h_hi):
+            for c in range(nclaims):
+                lw = low[4 * c * n_low:4 * (c + 1) * n_low]
+                total, part = _claim_block(t, ext, xh * n_low, lw, n_low, bit)
+                h = ld(high, c * n_high + xh)
+                s1 = ext_mul(part, h)
+                s0 = ext_sub(ext_mul(total, h), s1)
+                for k in range(4):
+                    acc[8 * c + k] += np.uint64(s0[k])
+                    acc[8 * c + 4 + k] += np.uint64(s1[k])
+        for c in range(nclaims):
+            for k in range(8):
+                partial[ch, c, k] = reduce62(acc[8 * c + k])
+
+
+@njit(parallel=True, cache=True)
+def k_fold_low(t, w, nbits, out):
+    """out[y] = sum_{b < 2^nbits} w[b] t[y 2^nbits + b]: a base table with its nbits lowest variables
+    bound at once (w: flat ext eq(r, .) of 2^nbits entries; out: flat ext)."""
+    m = 1 << nbits
+    for y in prange(out.size // 4):
+        tb = t[y * m:(y + 1) * m]
+        acc = _Z4
+        for b in range(m):
+            acc = _acc(acc, ext_mul_base(ld(w, b), tb[np.uint64(b)]))
+        st(out, y, _red4(acc))

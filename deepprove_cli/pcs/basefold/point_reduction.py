@@ -9,6 +9,19 @@ gains its claims (the verifier adds them too), so its point is the suffix r[d_k:
 challenges. The prover then sends every claimed f_k(r[d_k:]); the verifier checks the last round
 against sum_k W_k(r[d_k:]) f_k(r[d_k:]) with W_k computed from the claims in O(claims n).
 
+How the prover affords it for the model's weights (hundreds of columns of 2^20, a few claims each):
+no W_k table is ever built. Round l of column k (its own round count) is, per claim i, Gruen's
+factorization: W_k f_k at (r_<l, X, y) summed over y is sum_i a_i E_i eq(z_il, X) q_i(X) with
+E_i = eq(z_i[:l], r_<l) and q_i(X) = sum_y eq(z_i[l+1:], y) f_k(r_<l, X, y), linear in X. Each q_i
+is one pass over the column's table against a split weight (a low and a high table of about
+sqrt size; kernels.k_claim_sums), every claim on the column in the same pass. The first
+BASE_ROUNDS rounds read the committed base table itself, the bound prefix r_<l folded into the
+weight; then the column is bound BASE_ROUNDS variables at once to an extension table of 1/16 of
+its entries (2 bytes per committed element in all), bound one variable per round from there.
+
+Round 0's q_i need no challenge: `first_sums` computes them before the transcript draws anything,
+and they also give the chunk values of split claims (v = (1 - z_0) q(0) + z_0 q(1)).
+
 The generic sumcheck (deepprove_cli.sumcheck) aligns smaller instances on the LOW variables, which
 cannot meet a fold that binds x_0 first, hence this small dedicated prover.
 """
@@ -17,51 +30,149 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepprove_cli.field import ext4_vec, vec
+from deepprove_cli.field.babybear import P
+from deepprove_cli.field.parallel import threads_for
+from deepprove_cli.pcs.basefold import kernels as K
 from deepprove_cli.pcs.basefold import labels
-from deepprove_cli.pcs.basefold.claims import claimed_polys
 from deepprove_cli.pcs.basefold.protocol import reduce_coefficients
-from deepprove_cli.pcs.basefold.scalars import eadd
-from deepprove_cli.pcs.basefold.tables import product_sums
+from deepprove_cli.pcs.basefold.scalars import eadd, eq1_scale, gruen_sum
 from deepprove_cli.poly.eq import eq_table
 from deepprove_cli.poly.multilinear import fix_first_variable
 
-
-def _weights(claims, coeffs, poly: int) -> np.ndarray:
-    w = None
-    for i, c in enumerate(claims):
-        if c.poly == poly:
-            t = ext4_vec.scale(eq_table(c.point), coeffs[i], check=False)
-            w = t if w is None else vec.add(w, t, check=False)
-    return w
+BASE_ROUNDS = 4
+_P64 = np.uint64(P)
+_NONE = np.zeros((0, 4), np.uint32)
+_ZERO_ONE = (np.zeros((1, 4), np.uint32), np.array([[1, 0, 0, 0]], np.uint32))
 
 
-def prove(data, claims, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed polys, 4))."""
+def _weights(prefix: np.ndarray, s: np.ndarray, split: int, cache: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The low and high weight tables of one claim (claim_sums); chunks of one split polynomial
+    share their points, so a round computes them once (`cache`)."""
+    key = (prefix.tobytes(), s.tobytes(), split)
+    if key not in cache:
+        # the X coordinate is free: the sum of the tables with X fixed to 0 and to 1
+        halves = [eq_table(np.concatenate([prefix, x, s[:split]])) for x in _ZERO_ONE]
+        low = ((halves[0].astype(np.uint64) + halves[1]) % _P64).astype(np.uint32)
+        cache[key] = (low, eq_table(s[split:]))
+    return cache[key]
+
+
+def claim_sums(table: np.ndarray, prefix: np.ndarray, suffixes: list[np.ndarray], cache=None) -> np.ndarray:
+    """(c, 2, 4): for every suffix point s_i, (q_i(0), q_i(1)) with
+    q_i(X) = sum_{b, y} eq(prefix, b) eq(s_i, y) table(b, X, y) (b: the first len(prefix) variables).
+    table: base (2^n,) or ext (2^n, 4); n = len(prefix) + 1 + len(s_i)."""
+    ext = table.ndim == 2
+    n = table.shape[0].bit_length() - 1
+    pre = prefix.shape[0]
+    lo = max(pre + 1, n // 2)
+    split = lo - pre - 1   # suffix coordinates in the low table
+    low = np.empty((len(suffixes), 1 << lo, 4), np.uint32)
+    high = np.empty((len(suffixes), 1 << (n - lo), 4), np.uint32)
+    cache = {} if cache is None else cache
+    for i, s in enumerate(suffixes):
+        low[i], high[i] = _weights(prefix, s, split, cache)
+    nchunks = max(1, min(K.MAX_CHUNKS, (1 << (n - lo)) // 4, (1 << n) // K.MIN_CHUNK))
+    partial = np.empty((nchunks, len(suffixes), 8), np.uint32)
+    with threads_for(table.size * len(suffixes)):
+        K.k_claim_sums(table.reshape(-1), ext, low.reshape(-1), high.reshape(-1), len(suffixes), lo, pre, partial)
+    s = (partial.sum(axis=0, dtype=np.uint64) % _P64).astype(np.uint32)
+    return s.reshape(len(suffixes), 2, 4)
+
+
+def fold_low(table: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """A base table (2^n,) with its first len(r) variables bound to r, at once: (2^(n - len(r)), 4)."""
+    k = r.shape[0]
+    w = eq_table(r)
+    out = np.empty(((table.shape[0] >> k), 4), dtype=np.uint32)
+    with threads_for(table.size):
+        K.k_fold_low(table, w.reshape(-1), k, out.reshape(-1))
+    return out
+
+
+class _Column:
+    """One claimed column's state through the rounds: its claims and its table, bound so far."""
+
+    def __init__(self, col: int, join: int, table: np.ndarray, idx: list[int], points: list[np.ndarray]):
+        self.col, self.join, self.table = col, join, table
+        self.idx, self.points = idx, np.array(points, dtype=np.uint32)   # (c, n, 4)
+        self.n = table.shape[0].bit_length() - 1
+        self.base_rounds = min(BASE_ROUNDS, self.n)
+        self.bound: list[np.ndarray] = []            # challenges bound so far (its own rounds)
+        self.weight = None                           # a_i eq(z_i[:l], r_<l), once the coefficients are drawn
+
+    def sums(self, cache: dict) -> np.ndarray:
+        """(c, 2, 4): the q_i of this round."""
+        l = len(self.bound)
+        suffixes = [p[l + 1:] for p in self.points]
+        prefix = np.array(self.bound, dtype=np.uint32).reshape(-1, 4) if l < self.base_rounds else _NONE
+        return claim_sums(self.table, prefix, suffixes, cache)
+
+    def bind(self, r: np.ndarray) -> None:
+        l = len(self.bound)
+        self.weight = eq1_scale(self.weight, self.points[:, l], r)
+        self.bound.append(r)
+        if l + 1 == self.base_rounds:
+            self.table = fold_low(self.table, np.array(self.bound, dtype=np.uint32))
+        elif l + 1 > self.base_rounds:
+            self.table = fix_first_variable(self.table, r)
+
+    def value(self) -> np.ndarray:
+        """f(bound point), once every variable is bound (or the constant of a 0-variable column)."""
+        t = self.table
+        return t[0].copy() if t.ndim == 2 else np.array([t[0], 0, 0, 0], dtype=np.uint32)
+
+
+def _columns(data, claims) -> list[_Column]:
     layout = data.layout
-    polys = claimed_polys(claims)
-    ap = reduce_coefficients(transcript, len(claims))
-    n = max(layout.num_vars[k] for k in polys)
-    inst = [[n - layout.num_vars[k], _weights(claims, ap, k), data.column(k)] for k in polys]
+    n = max(layout.num_vars[c.poly] for c in claims)
+    by_col: dict[int, list[int]] = {}
+    for i, c in enumerate(claims):
+        by_col.setdefault(c.poly, []).append(i)
+    return [_Column(k, n - layout.num_vars[k], data.column(k), idx, [claims[i].point for i in idx])
+            for k, idx in sorted(by_col.items())]
+
+
+def first_sums(data, claims, which=None) -> np.ndarray:
+    """(len(claims), 2, 4): round 0's (q(0), q(1)) of the claims listed in `which` (default all;
+    the others stay zero), one pass per column. A claim on a 0-variable column has q = (v, v)."""
+    out = np.zeros((len(claims), 2, 4), dtype=np.uint32)
+    wanted = set(range(len(claims)) if which is None else which)
+    for col in _columns(data, claims):
+        sel = [j for j, i in enumerate(col.idx) if i in wanted]
+        if not sel:
+            continue
+        if col.n == 0:
+            for j in sel:
+                out[col.idx[j]] = col.value()
+            continue
+        q = claim_sums(col.table, _NONE, [col.points[j][1:] for j in sel])
+        for j, qj in zip(sel, q):
+            out[col.idx[j]] = qj
+    return out
+
+
+def prove(data, claims, first: np.ndarray, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed columns, 4)).
+    `first`: first_sums of every claim."""
+    cols = _columns(data, claims)
+    a = reduce_coefficients(transcript, len(claims))
+    for c in cols:
+        c.weight = a[c.idx]
+    n = max(c.join + c.n for c in cols)
     rounds = np.zeros((n, 2, 4), dtype=np.uint32)
     point = np.zeros((n, 4), dtype=np.uint32)
     for j in range(n):
-        active = [it for it in inst if it[0] <= j]
-        for it in active:
-            h0, h2 = product_sums(it[1], it[2])
-            rounds[j, 0] = eadd(rounds[j, 0], h0)
-            rounds[j, 1] = eadd(rounds[j, 1], h2)
+        active = [c for c in cols if c.join <= j < c.join + c.n]
+        cache: dict = {}
+        for c in active:
+            q = first[c.idx] if j == c.join else c.sums(cache)
+            h = gruen_sum(c.weight, c.points[:, j - c.join], q)
+            rounds[j, 0] = eadd(rounds[j, 0], h[0])
+            rounds[j, 1] = eadd(rounds[j, 1], h[1])
         transcript.absorb_ext(labels.REDUCE_ROUND, rounds[j])
         point[j] = transcript.challenge_ext(labels.REDUCE_CHALLENGE)
-        for it in active:
-            it[1] = fix_first_variable(it[1], point[j])
-            it[2] = fix_first_variable(it[2], point[j])
-    values = np.zeros((len(polys), 4), dtype=np.uint32)
-    for v, it in zip(values, inst):
-        b = it[2]
-        if b.ndim == 1:  # a polynomial of no variables, never folded
-            v[0] = b[0]
-        else:
-            v[:] = b[0]
+        for c in active:
+            c.bind(point[j])
+    values = np.array([c.value() for c in cols], dtype=np.uint32).reshape(-1, 4)
     transcript.absorb_ext(labels.REDUCE_VALUES, values)
     return rounds, point, values

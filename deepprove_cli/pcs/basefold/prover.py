@@ -19,19 +19,14 @@ from deepprove_cli.pcs.basefold.layout import FoldSchedule
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.proof import OpeningProof
 from deepprove_cli.pcs.basefold.protocol import absorb_split_values, absorb_statement, beta_coefficients
+from deepprove_cli.pcs.basefold.scalars import ONE, eadd, emul, esub
 
 
-def chunk_values(data, claims) -> np.ndarray:
-    """(value_count, 4): T_j(z_low) for every chunk j of every claim on a split polynomial."""
-    from deepprove_cli.poly.multilinear import evaluate
-
-    split = data.commitment.split
-    out = np.zeros((split.value_count(claims), 4), dtype=np.uint32)
-    for _, c, off in split.split_claims(claims):
-        low = c.point[:split.max_vars]
-        chunks = data.table(c.poly).reshape(split.chunks(c.poly), -1)
-        for j in range(chunks.shape[0]):
-            out[off + j] = evaluate(chunks[j], low)
+def _values_from_sums(points: list[np.ndarray], sums: np.ndarray) -> np.ndarray:
+    """f(z) = (1 - z_0) q(0) + z_0 q(1) from round 0's sums (point_reduction.first_sums)."""
+    out = np.zeros((len(points), 4), dtype=np.uint32)
+    for i, (z, q) in enumerate(zip(points, sums)):
+        out[i] = q[0] if len(z) == 0 else eadd(emul(esub(ONE, z[0]), q[0]), emul(z[0], q[1]))
     return out
 
 
@@ -44,15 +39,18 @@ def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> 
     if com.mismatch(params):
         raise InputError(f"open_batch: the parameters' {com.mismatch(params)} differ from the commitment's")
     absorb_statement(transcript, params, com, claims)
-    split_values = chunk_values(data, claims)
+    cols = com.split.column_claims(claims)            # points only; their values follow
+    reduce = common_point(layout, cols) is None       # claims at several points
+    chunk = [i for i, c in enumerate(cols) if com.split.chunks(com.split.owner(c.poly)) > 1]
+    first = point_reduction.first_sums(data, cols, None if reduce else chunk)
+    split_values = _values_from_sums([cols[i].point for i in chunk], first[chunk])
     absorb_split_values(transcript, split_values)
     claims = com.split.column_claims(claims, split_values)
     polys = claimed_polys(claims)
-    cp = common_point(layout, claims)
-    if cp is None:
-        red_rounds, z, red_values = point_reduction.prove(data, claims, transcript)
+    if reduce:
+        red_rounds, z, red_values = point_reduction.prove(data, claims, first, transcript)
     else:
-        z = cp[0]
+        z = common_point(layout, claims)[0]
         red_rounds, red_values = np.zeros((0, 2, 4), np.uint32), np.zeros((0, 4), np.uint32)
     schedule = FoldSchedule.build(layout, polys, params.final_vars)
     coeffs = beta_coefficients(transcript, polys)

@@ -23,7 +23,7 @@ def layer_leaves(schedule: FoldSchedule, c: int, queries: np.ndarray) -> np.ndar
 
 def open_queries(data, schedule: FoldSchedule, layers, queries: np.ndarray) -> tuple[TreeOpening, list[TreeOpening]]:
     leaves = np.unique(schedule.leaf_of(queries))
-    batch = TreeOpening(batch_tree.open_rows(data.layout, data.windows, leaves), data.tree.open(leaves).nodes)
+    batch = TreeOpening(batch_tree.open_rows(data.layout, data.codewords, leaves), data.tree.open(leaves).nodes)
     out = []
     for c, (cw, tree) in enumerate(layers, start=1):
         idx = np.unique(layer_leaves(schedule, c, queries))

@@ -98,16 +98,17 @@ def gruen_sums(table, eq_rest):
     return tuple(q)
 
 
-def product_sums(a, b):
-    """(h(0), h(2)) of h(X) = sum_i A_i(X) B_i(X), with A_i(X) = a[2i] + X (a[2i+1] - a[2i])."""
-    h0, h2 = ZERO, ZERO
-    for i in range(len(a) // 2):
-        a0, a1, b0, b1 = (as_ext(v) for v in (a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1]))
-        h0 = ext_add(h0, ext_mul(a0, b0))
-        a2 = ext_sub(ext_add(a1, a1), a0)
-        b2 = ext_sub(ext_add(b1, b1), b0)
-        h2 = ext_add(h2, ext_mul(a2, b2))
-    return h0, h2
+def claim_sums(table, prefix, suffix):
+    """(q(0), q(1)) with q(X) = sum_{b, y} eq(prefix, b) eq(suffix, y) table[b + X 2^p + y 2^(p+1)]
+    (p = len(prefix)): a point-reduction round's sums for one claim, from the definition."""
+    p = len(prefix)
+    q = [ZERO, ZERO]
+    for i, v in enumerate(table):
+        b, x, y = i & ((1 << p) - 1), (i >> p) & 1, i >> (p + 1)
+        w = ext_mul(eq_at(prefix, [(b >> j) & 1 for j in range(p)]),
+                    eq_at(suffix, [(y >> j) & 1 for j in range(len(suffix))]))
+        q[x] = ext_add(q[x], ext_mul(w, as_ext(v)))
+    return tuple(q)
 
 
 def quadratic_at(h0, h1, h2, x):

@@ -70,3 +70,49 @@ def gruen_round(e_prefix, z, q0, q1) -> np.ndarray:
     h0 = emul(e_prefix, emul(esub(ONE, z), q0))
     h2 = emul(e_prefix, emul(esub(escale(z, 3), ONE), esub(escale(q1, 2), q0)))
     return np.stack([h0, h2])
+
+
+@njit(cache=True)
+def _row(a, i):
+    return (a[i, 0], a[i, 1], a[i, 2], a[i, 3])
+
+
+@njit(cache=True)
+def _gruen_sum(w, z, q, out):
+    one = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+    acc0 = (np.uint32(0), np.uint32(0), np.uint32(0), np.uint32(0))
+    acc2 = acc0
+    for i in range(w.shape[0]):
+        wi, zi = _row(w, i), _row(z, i)
+        q0 = (q[i, 0, 0], q[i, 0, 1], q[i, 0, 2], q[i, 0, 3])
+        q1 = (q[i, 1, 0], q[i, 1, 1], q[i, 1, 2], q[i, 1, 3])
+        acc0 = ext_add(acc0, ext_mul(wi, ext_mul(ext_sub(one, zi), q0)))
+        z3 = ext_sub(ext_mul_base(zi, np.uint32(3)), one)
+        acc2 = ext_add(acc2, ext_mul(wi, ext_mul(z3, ext_sub(ext_mul_base(q1, np.uint32(2)), q0))))
+    out[0, 0], out[0, 1], out[0, 2], out[0, 3] = acc0
+    out[1, 0], out[1, 1], out[1, 2], out[1, 3] = acc2
+
+
+def gruen_sum(w: np.ndarray, z: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """(2, 4): the sum over i of gruen_round(w_i, z_i, q_i0, q_i1), for (c, 4) w, z and (c, 2, 4) q
+    (one call for all the claims on a column)."""
+    out = np.empty((2, 4), dtype=np.uint32)
+    _gruen_sum(np.ascontiguousarray(w), np.ascontiguousarray(z), np.ascontiguousarray(q), out)
+    return out
+
+
+@njit(cache=True)
+def _eq1_scale(w, z, r, out):
+    one = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+    for i in range(w.shape[0]):
+        zi = _row(z, i)
+        zr = ext_mul(zi, r)
+        e = ext_add(zr, ext_sub(ext_sub(one, zi), ext_sub(r, zr)))
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ext_mul(_row(w, i), e)
+
+
+def eq1_scale(w: np.ndarray, z: np.ndarray, r) -> np.ndarray:
+    """(c, 4): w_i eq(z_i, r) for (c, 4) w and z and one challenge r."""
+    out = np.empty_like(w)
+    _eq1_scale(np.ascontiguousarray(w), np.ascontiguousarray(z), _t(r), out)
+    return out
