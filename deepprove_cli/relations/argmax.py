@@ -16,6 +16,9 @@ not the first maximum puts a negative margin into the range column, which the lo
 That needs the margins' honest spread to stay below 2^bits (the caller's bounds on the logits give
 it: max - min < 2^bits) and bits <= 29 (ranges.MAX_COMPARE_BITS), so that a negative margin,
 + p in the field, lies at p - 2^bits + 1 or above, outside the range.
+
+Padding: on padded entries D = -L (Lsel's broadcast and [j < tok] are zero there), so the logits must
+be zero-padded (the caller's part; an Einsum output is); the limbs are then zero there too.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 dimensions): softmax normalization by the row sum, the LayerNorm mean, any division by a witness.
 
 q and r are committed advice. The proof:
-- zero-check (zerocheck.py): sum_x eq(tau, x) (a - q b~ - r)(x) = 0 over a's layout, b~ = b constant
-  along the trailing dimensions; leaves claims on a, q, b, r at the sumcheck's final point;
+- zero-check (zerocheck.py): sum_x eq(tau, x) [(a - q b~ - r) + lambda pad q](x) = 0 over a's layout,
+  b~ = b constant along the trailing dimensions, pad = 1 on padded entries (so q is zero there); leaves
+  claims on a, q, b, r at the sumcheck's final point;
 - range checks (lookup argument), each a direct, DERIVED (bits <= 16: never committed, the lookup's
   claim on it goes to `prove_column`, a linear relation) or 16-bit LIMB column (identity check):
   r in [0, 2^bits), the GAP g = b~ - 1 - r in [0, 2^bits) (the -1 masked to real entries), and the
@@ -17,12 +18,9 @@ ranges.MAX_COMPARE_BITS), 0 <= r < b, and -Q <= q < Q with Q = 2^(qbits-1). So t
 element). If QB <= (p-1)/2 (checked at construction: |q| b + b + |a| < p at the widest a) both lie
 in an interval shorter than p, so a = q b + r over the integers: q = floor(a / b), r = a mod b.
 
-Padding (the caller's part: a is zero on padded entries, as every tensor a relation produces is).
-The gap column broadcasts b with zeros on padded entries, so there g = -r: r = 0 on every padded
-entry. On the padded entries of a real row the zero-check reads 0 = q b with b >= 1: q = 0. In padded
-ROWS (where b~ is b's own padding, zero when b is zero-padded) q is only bounded, in [0, 2^qbits): a
-consumer that sums q over a's leading dimensions must not pick those entries up (its other operand
-zero-padded there).
+Padding: q = 0 on padded entries (the pad term) and r = 0 (the gap column broadcasts b with zeros
+there, so g = -r). The zero-check then reads a = 0 there: a must be zero-padded (the caller's part, as
+every tensor a relation produces is).
 
 The caller picks bits from its bound on b (the witness needs b <= 2^bits) and qbits from its bound on
 |q| (default: the widest the field allows for bits, `max_quotient_bits`; a qbits <= 16 makes the
@@ -39,9 +37,10 @@ from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
 from deepprove_cli.relations.ranges import MAX_RANGE_BITS, RangeCheck, RangeColumn, compare_bits, derived_check
-from deepprove_cli.relations.zerocheck import ProductSum, eq_factor
+from deepprove_cli.relations.zerocheck import ProductSum, batch_constraints, eq_factor, padding_factor
 
 LABEL_TAU = "relation/divrem/tau"
+LABEL_LAMBDA = "relation/divrem/lambda"
 HALF = (P - 1) // 2
 
 
@@ -87,16 +86,17 @@ class DivRem:
         self.axes = len(a.shape) - k
         self.q, self.r = Operand(q, a.shape), Operand(r, a.shape)
         b_bcast = Operand(b.name, b.shape + (1,) * self.axes)  # same table and points as b
-        self.check = self._check(np.zeros((self.a.layout.num_vars, 4), np.uint32))
+        self.check = self._check(np.zeros((self.a.layout.num_vars, 4), np.uint32), np.zeros(4, np.uint32))
         self.ranges = [RangeCheck(r, a.shape, self.bits, [(1, self.r)]),
                        RangeCheck(f"{r}.gap", a.shape, self.bits, [(1, b_bcast), (-1, self.r)], -1),
                        RangeCheck(f"{q}.biased", a.shape, self.qbits, [(1, self.q)], 1 << (self.qbits - 1))]
 
-    def _check(self, tau: np.ndarray) -> ProductSum:
-        """The zero-check's sum for the point tau."""
-        return ProductSum(self.a.shape, {"eq": eq_factor(tau), "a": self.a, "q": self.q, "b": self.b, "r": self.r},
-                          [(1, ["eq", "a"]), (-1, ["eq", "q", "b"]), (-1, ["eq", "r"])],
-                          dims={"b": list(range(len(self.b.shape)))}, label="divrem")
+    def _check(self, tau: np.ndarray, lam: np.ndarray) -> ProductSum:
+        """The zero-check's sum for the challenges tau, lambda."""
+        factors = {"eq": eq_factor(tau), "a": self.a, "q": self.q, "b": self.b, "r": self.r,
+                   "pad": padding_factor(self.a.shape)}
+        terms = batch_constraints([[(1, ["a"]), (-1, ["q", "b"]), (-1, ["r"])], [(1, ["pad", "q"])]], lam)
+        return ProductSum(self.a.shape, factors, terms, dims={"b": list(range(len(self.b.shape)))}, label="divrem")
 
     def describe(self) -> dict:
         return {"a": self.a.describe(), "b": self.b.describe(), "q": self.q.name, "r": self.r.name, "bits": self.bits,
@@ -135,7 +135,8 @@ class DivRem:
 
     def _start(self, transcript) -> ProductSum:
         bind(transcript, "divrem", self.describe())
-        return self._check(transcript.challenge_exts(LABEL_TAU, self.check.num_vars))
+        tau = transcript.challenge_exts(LABEL_TAU, self.check.num_vars)
+        return self._check(tau, transcript.challenge_ext(LABEL_LAMBDA))
 
     def prove(self, values: dict, transcript) -> tuple[RelationProof, list[TensorClaim]]:
         """The zero-check (and limb identities). `values`: a, b and the witness. The caller has absorbed

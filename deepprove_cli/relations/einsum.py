@@ -25,6 +25,11 @@ Sumcheck layout: the batch letters (in Y's order) are the high dimensions, the c
 (first appearance, A then B) the low ones. With batch letters only (elementwise products) E is eq over
 every variable and the eq-weighted prover (`sumcheck.eq_prover.prove_eq`) runs instead: same bytes.
 
+Padding (the caller's part): the claim on Y is on the einsum of the operands' PADDED tables, which
+is Y's zero-padded table only if the operands are zero on padding (else a contracted letter's padded
+entries add A B into real outputs). Tensors that relations output are; committed advice is where its
+relation says so (divrem's q, rowmax's m and differences).
+
 Witness tensors may be given as int64 or as canonical uint32 field elements; pass the field form when
 it exists (it does for committed tensors): the conversion of a large int64 operand costs about as much
 as its fold.

@@ -13,6 +13,9 @@ their parts of r and the verifier checks the linear equation: no sumcheck, claim
 With no incoming claim (`known=None`) the point is a fresh challenge: an identity check between
 committed tensors (e.g. limbs against the tensor they decompose).
 
+Padding: the relation holds on the padded tables too (the constant is masked), so when every term but
+one is zero on padding, that one is as well (a limb identity, a Split's hi).
+
 Products are Einsums: `mul` (two witness tensors, an eq-weighted sumcheck over the shared indices),
 `scale` (a witness tensor times a public one: per-channel multipliers, RoPE tables). Their specs
 are built from the broadcast shapes here.

@@ -5,15 +5,20 @@ Advice, committed: m (per row), a one-hot selector s (x's shape) and the differe
 sumcheck (zerocheck.py) over x's layout, challenges tau (rows part tau_r) and lambda:
 
     sum_x eq(tau, x) [ (d - mask m~ + mask x) + lambda (s mask - s s) ]
-        + eq(tau_r, row) [ lambda^2 s d + lambda^3 s ]  =  lambda^3 [real rows](tau_r)
+        + eq(tau_r, row) [ lambda^2 s d + lambda^3 s + lambda^4 pad m~ ]  =  lambda^3 [real rows](tau_r)
 
 (m~ = m constant along j; the mask is public, broadcast over x's leading dimensions) states:
 d = mask (m - x) everywhere; s is 0/1 and zero where masked (s (mask - s) = 0: a masked s must
 square to 0); every real row's s sums to 1 (padded rows to 0); and sum_j s d = 0 per row, so the
 selected (unmasked) entry has d = 0, i.e. m = x there: m is attained. With d >= 0 on every unmasked
-entry m is the maximum. A row must have an unmasked entry (causal masks keep the diagonal).
+entry m is the maximum. A row must have an unmasked entry (causal masks keep the diagonal). pad = 1
+on padded rows.
 
 Leaves claims on x, m, s, d at the sumcheck's final point (m at its row part).
+
+Padding: m = 0 in padded rows (the pad term), s = 0 on every padded entry (row sums, s (mask - s) = 0
+with the mask zero-padded along j), so d = mask (m - x) is zero there too provided x is zero-padded
+(the caller's part, as every tensor a relation produces is).
 
 What the caller guarantees: every row's spread (max - min over its unmasked entries) is below
 2^bits, which its bounds on x give and an honest proof needs (d < 2^bits); bits <= 29
@@ -33,7 +38,8 @@ from deepprove_cli.relations.layout import Operand, TensorLayout
 from deepprove_cli.relations.proof import ProofShape, RelationProof, bind
 from deepprove_cli.relations.public import Ones, PublicTensor
 from deepprove_cli.relations.ranges import RangeCheck, RangeColumn, compare_bits
-from deepprove_cli.relations.zerocheck import ProductSum, batch_constraints, eq_factor, leading_eq_factor
+from deepprove_cli.relations.zerocheck import (ProductSum, batch_constraints, eq_factor, leading_eq_factor,
+                                               padding_factor)
 
 LABEL_TAU = "relation/rowmax/tau"
 LABEL_LAMBDA = "relation/rowmax/lambda"
@@ -79,12 +85,14 @@ class RowMax:
     def _check(self, tau: np.ndarray, lam) -> ProductSum:
         n = len(self.x.shape)
         factors = {"eq": eq_factor(tau), "eq_rows": leading_eq_factor(tau[self.low_vars:], self.low_vars),
-                   "mask": self.mask, "m": self.m, "x": self.x, "s": self.s, "d": self.d}
+                   "mask": self.mask, "m": self.m, "x": self.x, "s": self.s, "d": self.d,
+                   "pad": padding_factor(self.rows, self.low_vars)}
         terms = batch_constraints([
             [(1, ["d"]), (-1, ["mask", "m"]), (1, ["mask", "x"])],
             [(1, ["s", "mask"]), (-1, ["s", "s"])],
             ([(1, ["s", "d"])], "eq_rows"),
-            ([(1, ["s"])], "eq_rows")], lam)
+            ([(1, ["s"])], "eq_rows"),
+            ([(1, ["pad", "m"])], "eq_rows")], lam)
         return ProductSum(self.x.shape, factors, terms,
                           dims={"m": list(range(n - 1)), "mask": list(range(n - len(self.mask.shape), n))},
                           label="rowmax")

@@ -5,7 +5,7 @@ the prover folds E's d-variables at r_d (one streaming pass, fold.py: a dot prod
 selection's t-variables by a scatter-add of eq(r_t, t) into v = ids[t] (no T x V table), then runs one
 degree-2 sumcheck over v of sel(r_t, v) E(v, r_d). The verifier evaluates sel at (r_t, s_v) itself,
 O(T log V) (public.OneHotRows), and leaves one claim on E at (s_v, r_d), typically opened against the
-weight commitment.
+weight commitment. The selection is zero on padding, so E's padded rows never reach Y.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ long as hi itself is bounded, |hi| < (p/2 - 2^k) / 2^k: with a false lo the fiel
 (x + offset - lo) / 2^k is not a small integer. Every hi of the integer program is consumed by a
 lookup (clamp / function table) or range check, which bounds it; a caller that uses hi otherwise
 must bound it the same way.
+
+Padding: on padded entries the relation reads 2^k hi + lo = x, zero for a zero-padded x (the caller's
+part); the caller's bound on hi covers its padded table too (a lookup column does), so hi = 0 and
+lo = 0 there (lo < 2^k: no wrap).
 """
 
 from __future__ import annotations

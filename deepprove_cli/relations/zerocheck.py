@@ -40,7 +40,7 @@ import numpy as np
 from deepprove_cli.errors import InputError
 from deepprove_cli.lookup import felt
 from deepprove_cli.relations.claims import TensorClaim
-from deepprove_cli.relations.layout import Operand, TensorLayout
+from deepprove_cli.relations.layout import Operand, TensorLayout, indicator_table
 from deepprove_cli.relations.proof import ProofCursor, ProofShape, RelationProof
 from deepprove_cli.relations.public import PublicTensor
 from deepprove_cli.sumcheck.problem import check_final, final_value, make_terms
@@ -66,6 +66,19 @@ def eq_factor(tau: np.ndarray) -> Public:
         return eq_table(tau)
 
     return Public(table, lambda s: eq_eval(tau, s), tau)
+
+
+def padding_factor(shape, low_vars: int = 0) -> Public:
+    """1 on the padded entries of a tensor of `shape`, 0 on its real ones (1 - the real-entry indicator),
+    constant along `low_vars` further lowest variables (per-row advice inside a wider layout). A
+    zero-check term eq * pad * T states T = 0 on padding, where committed advice is otherwise free."""
+    lay = TensorLayout(shape)
+
+    def table():
+        t = np.uint32(1) - indicator_table(shape)
+        return np.repeat(t, 1 << low_vars) if low_vars else t
+
+    return Public(table, lambda s: felt.sub(felt.ONE, lay.indicator_eval(s[low_vars:])))
 
 
 def leading_eq_factor(tau_high: np.ndarray, low_vars: int) -> Public:

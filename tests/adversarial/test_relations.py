@@ -14,20 +14,23 @@ argument for its range columns, the way the whole proof would check them:
 - range widths: a 31-bit range holds every field element (refused; 29 bits rejects p - 2); a comparison
   (rowmax difference, argmax margin, divrem remainder + gap) at 30 bits lets a negative value wrap into
   its range (refused; 29 bits rejects it);
+- padding: advice committed with junk on padded rows (a divrem quotient, a rowmax max and its
+  differences), which the zero-checks must reject (nothing else looks at padding);
 - every relation: the claims it leaves name its own tensors, at points of their own layouts.
 """
 
 import numpy as np
 import pytest
 
-from deepprove_cli.errors import InputError
+from deepprove_cli.errors import InputError, ProofInvalid
 from deepprove_cli.field.reference import P
 from deepprove_cli.lookup.layout import Lookup
 from deepprove_cli.lookup.tables import range_table
 from deepprove_cli.relations.argmax import Argmax, argmax_int
 from deepprove_cli.relations.divrem import DivRem
 from deepprove_cli.relations.einsum import Einsum
-from deepprove_cli.relations.layout import Operand, TensorLayout
+from deepprove_cli.relations.layout import Operand, TensorLayout, indicator_table
+from deepprove_cli.poly.multilinear import evaluate
 from deepprove_cli.relations.public import BandMask
 from deepprove_cli.relations.rowmax import RowMax
 from deepprove_cli.relations.split import Split, SplitSpec
@@ -278,6 +281,73 @@ def _limbs_mod_p(v, widths):
         out.append(w >> off if j == len(widths) - 1 else (w >> off) & ((1 << width) - 1))
         off += width
     return out
+
+
+# -- padding ----------------------------------------------------------------------------------------
+
+
+class _JunkRows(TensorLayout):
+    """A layout whose table holds `junk` in the padded ROWS (leading dimensions): what a cheating prover
+    can commit, since the commitment is to the whole padded table."""
+
+    def __init__(self, shape, row_dims: int, junk: int):
+        super().__init__(shape)
+        self.row_dims, self.junk = row_dims, junk
+
+    def table(self, values, what="tensor"):
+        t = super().table(values, what).reshape(self.padded_shape)
+        real_rows = indicator_table(self.shape[:self.row_dims]).reshape(self.padded_shape[:self.row_dims]).astype(bool)
+        t[~real_rows] = self.junk
+        return t.reshape(-1)
+
+
+def _with_junk_rows(rel, names, row_dims: int, junk: int):
+    """The relation's operands `names` (attributes) committed with junk in their padded rows."""
+    for attr in names:
+        op = getattr(rel, attr)
+        op.layout = _JunkRows(op.shape, row_dims, junk)
+    return rel
+
+
+def _accepts_junk(prover, verifier, values) -> bool:
+    """The cheating prover's proof verifies and its leaf claims hold on the tables it committed."""
+    proof = prover.prove(values, Transcript(b"adv-pad"))[0]
+
+    def check():
+        for c in verifier.verify(proof, Transcript(b"adv-pad")):
+            op = next((o for o in vars(prover).values() if isinstance(o, Operand) and o.name == c.tensor), None)
+            table = (op.layout if op is not None else TensorLayout(np.shape(values[c.tensor]))).table(values[c.tensor])
+            if not np.array_equal(evaluate(table, c.point), c.value):
+                raise ProofInvalid(f"claim on {c.tensor} does not hold")
+    return accepts(check)
+
+
+def test_divrem_quotient_junk_in_padded_rows():
+    """3 rows padded to 4: in the padded row a = b~ = r = 0, so a - q b~ - r = 0 for any q there (and
+    q = 5 is in range). The pad term of the zero-check must reject it."""
+    a, b = np.array([[100, -7, 13], [0, 5, -64], [3, 3, 3]]), np.array([9, 4, 2])
+
+    def make():
+        return DivRem(Operand("a", (3, 3)), Operand("b", (3,)), "q", "r", 9, 8)
+
+    values = {"a": a, "b": b, **make().witness(a, b)}
+    assert _accepts_junk(make(), make(), values)
+    assert not _accepts_junk(_with_junk_rows(make(), ["q"], 1, 5), make(), values)
+
+
+def test_rowmax_max_junk_in_padded_rows():
+    """3 rows padded to 4: m = 5 in the padded row with d = mask (m - x) = 5 there (the mask is broadcast
+    over rows, x is zero) satisfies every other constraint; the pad term must reject it."""
+    x = np.array([[3, 5, -2, 0], [7, 7, 1, 2], [0, 0, 0, 1]])
+
+    def make():
+        return RowMax(Operand("x", (3, 4)), "m", 8)
+
+    values = {"x": x, **make().witness(x)}
+    assert _accepts_junk(make(), make(), values)
+    cheat = _with_junk_rows(make(), ["m", "d"], 1, 5)
+    assert not _accepts_junk(cheat, make(), values)
+    assert int(cheat.d.layout.table(values["m.diff"]).max()) < 1 << 8  # d = 5 on padding: in range
 
 
 # -- claims name the relation's own tensors ----------------------------------------------------------

@@ -8,7 +8,8 @@ from deepprove_cli.lookup import felt
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.proof import RelationProof
 from deepprove_cli.relations.public import Dense
-from deepprove_cli.relations.zerocheck import ProductSum, batch_constraints, eq_factor, leading_eq_factor
+from deepprove_cli.poly.multilinear import evaluate
+from deepprove_cli.relations.zerocheck import ProductSum, batch_constraints, eq_factor, leading_eq_factor, padding_factor
 from deepprove_cli.sumcheck import prover
 from deepprove_cli.sumcheck.problem import SumcheckProblem
 from tests.relations.helpers import holds, ints, point, rejects, tampered_proofs, transcript
@@ -65,3 +66,16 @@ def test_bad_factors():
         ProductSum(SHAPE, {"x": Operand("x", (5, 3))}, [(1, ["x"])])
     with pytest.raises(InputError):
         ProductSum(SHAPE, {"x": np.zeros(3)}, [(1, ["x"])])
+
+
+@pytest.mark.parametrize("shape,low_vars", [((3, 5), 0), ((3,), 3), ((2, 3), 2), ((4, 4), 0), ((1,), 1)])
+def test_padding_factor(rng, shape, low_vars):
+    """1 exactly on padded entries (per row, repeated along the low variables); the verifier's O(n)
+    evaluation is the MLE of the prover's table."""
+    pad = padding_factor(shape, low_vars)
+    table = pad.table()
+    expect = np.ones([1 << (d - 1).bit_length() for d in shape], dtype=np.uint32)
+    expect[tuple(slice(0, d) for d in shape)] = 0
+    assert np.array_equal(table, np.repeat(expect.reshape(-1), 1 << low_vars))
+    pt = point(rng, int(np.log2(table.size)))
+    assert np.array_equal(pad.evaluate(pt), evaluate(table, pt))
