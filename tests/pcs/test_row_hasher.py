@@ -35,3 +35,18 @@ def test_misuse():
     h.absorb(np.zeros((4, 6), np.uint32))
     with pytest.raises(ValueError):
         h.digests()
+
+
+@pytest.mark.parametrize("width", [1, 2, 16])
+def test_column_major_windows(rng, width):
+    """absorb_columns: row r = window r of each column in turn, read without a transpose."""
+    rows, cols = 40, 7
+    cw = rng.integers(0, 1 << 32, size=(cols, rows * width), dtype=np.uint32)
+    mat = cw.reshape(cols, rows, width).transpose(1, 0, 2).reshape(rows, -1)
+    h = RowHasher(rows, cols * width)
+    h.absorb_columns(cw[:3], width)
+    h.absorb(mat[:, 3 * width:4 * width])
+    h.absorb_columns(cw[4:], width)
+    assert np.array_equal(h.digests(), hash_rows(mat))
+    with pytest.raises(ValueError):
+        RowHasher(rows, width).absorb_columns(cw[:1, :-1], width)

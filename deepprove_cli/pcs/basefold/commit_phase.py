@@ -2,7 +2,8 @@
 
 The polynomials are first cut into columns of at most max_vars variables (split.py). The columns
 are then encoded group by group (layout.py), a slab of a few columns at a time (Moebius + LDE,
-encoding.py), and each slab's windows are fed to the streaming row hasher of the tree level its
+encoding.py), and each slab's windows are fed (straight from the column-major codewords, no
+transpose) to the streaming row hasher of the tree level its
 group attaches at (row_hasher.py); the batch tree is built from those row hashes
 (batch_tree.py). So no step needs more than one slab of codewords at once: `commit` keeps them
 all (in RAM), persist.commit_stream hands each to the output file as it is produced.
@@ -25,7 +26,7 @@ from deepprove_cli.hash.merkle import MerkleTree
 from deepprove_cli.pcs.basefold import batch_tree
 from deepprove_cli.pcs.basefold.claims import Claim
 from deepprove_cli.pcs.basefold.commitment import Commitment
-from deepprove_cli.pcs.basefold.encoding import moebius_rows, to_windows
+from deepprove_cli.pcs.basefold.encoding import moebius_rows
 from deepprove_cli.pcs.basefold.layout import BatchLayout
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.row_hasher import RowHasher
@@ -143,8 +144,7 @@ class Encoder:
         moebius_rows(stack.reshape(-1), grp.num_vars)
         cw = ntt.lde(stack, self.layout.rate_bits, shift=1, bit_reversed=True)
         del stack
-        win = to_windows(cw, grp.log_window)
-        self.hashers[grp.level].absorb(win.reshape(win.shape[0], -1))
+        self.hashers[grp.level].absorb_columns(cw, 1 << grp.log_window)
         self.done += 1
         return g, lo, cw
 
@@ -173,9 +173,14 @@ def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
     shape, columns = commit_shape(polys, params)
     layout = shape.layout
     enc = Encoder(shape, columns)
-    codewords = [np.empty((len(g.polys), 1 << g.log_len), np.uint32) for g in layout.groups]
+    codewords = [None] * len(layout.groups)
     for _ in enc.slabs:
         g, lo, cw = enc.encode_next()
+        if cw.shape[0] == len(layout.groups[g].polys):   # the whole group in one slab: keep it as is
+            codewords[g] = cw
+            continue
+        if codewords[g] is None:
+            codewords[g] = np.empty((len(layout.groups[g].polys), cw.shape[1]), np.uint32)
         codewords[g][lo:lo + cw.shape[0]] = cw
     tree = enc.tree()
     tables = [_stack(polys, shape.split, g.polys) for g in layout.groups]

@@ -27,14 +27,21 @@ _BUF_WORDS = 24 * LANES
 _IV_T = tuple(np.uint32(x) for x in IV)
 
 
+@njit(cache=True, inline="always")
+def _word(src, r, k):
+    """Word k of row r's slab: src is (A, rows, W), the slab of row r is src[:, r, :] flattened."""
+    w = src.shape[2]
+    return src[k // w, r, k % w]
+
+
 @njit(cache=True)
-def _absorb_group(g, cv, pend, fill, mat, b0, total, n_chunks, chunk_cvs, final):
-    """Rows g*LANES.. : compress the blocks completed by pend[:, :fill] + mat (block index b0 on),
-    the last partial one too if `final`; leave the rest in pend."""
+def _absorb_group(g, cv, pend, fill, src, b0, total, n_chunks, chunk_cvs, final):
+    """Rows g*LANES.. : compress the blocks completed by pend[:, :fill] + the slab's words (block
+    index b0 on), the last partial one too if `final`; leave the rest in pend."""
     rows = cv.shape[0]
     r0 = g * LANES
     nl = min(LANES, rows - r0)
-    m = mat.shape[1]
+    m = src.shape[0] * src.shape[2]
     v = fill + m
     nb = v // 16
     if final and v > 16 * nb:
@@ -53,7 +60,7 @@ def _absorb_group(g, cv, pend, fill, mat, b0, total, n_chunks, chunk_cvs, final)
                     buf[row + lane] = pend[r0 + lane, idx]
             elif idx < v:
                 for lane in range(nl):
-                    buf[row + lane] = mat[r0 + lane, idx - fill]
+                    buf[row + lane] = _word(src, r0 + lane, idx - fill)
             else:
                 for lane in range(nl):
                     buf[row + lane] = np.uint32(0)
@@ -75,18 +82,18 @@ def _absorb_group(g, cv, pend, fill, mat, b0, total, n_chunks, chunk_cvs, final)
         if nb == 0:
             for lane in range(nl):
                 for i in range(m):
-                    pend[r0 + lane, fill + i] = mat[r0 + lane, i]
+                    pend[r0 + lane, fill + i] = _word(src, r0 + lane, i)
         else:
             for lane in range(nl):
                 for i in range(v - 16 * nb):
-                    pend[r0 + lane, i] = mat[r0 + lane, 16 * nb - fill + i]
+                    pend[r0 + lane, i] = _word(src, r0 + lane, 16 * nb - fill + i)
 
 
 @njit(cache=True, parallel=True)
-def k_absorb(cv, pend, fill, mat, b0, total, n_chunks, chunk_cvs, final):
+def k_absorb(cv, pend, fill, src, b0, total, n_chunks, chunk_cvs, final):
     """All rows, 16 at a time (see _absorb_group)."""
     for g in prange((cv.shape[0] + LANES - 1) // LANES):
-        _absorb_group(g, cv, pend, fill, mat, b0, total, n_chunks, chunk_cvs, final)
+        _absorb_group(g, cv, pend, fill, src, b0, total, n_chunks, chunk_cvs, final)
 
 
 class RowHasher:
@@ -105,20 +112,37 @@ class RowHasher:
 
     def absorb(self, mat: np.ndarray) -> None:
         """The next mat.shape[1] words of every row: (n_rows, m) uint32."""
-        mat = np.ascontiguousarray(mat, dtype=np.uint32)
-        if mat.ndim != 2 or mat.shape[0] != self.n_rows or self.pos + mat.shape[1] > self.width:
-            raise ValueError(f"RowHasher: got {mat.shape} after {self.pos} of {self.width} words per row")
-        if mat.shape[1] == 0:
+        mat = np.asarray(mat)
+        if mat.ndim != 2:
+            raise ValueError(f"RowHasher: expected a (rows, words) matrix, got shape {mat.shape}")
+        self._absorb(mat.reshape(1, *mat.shape))
+
+    def absorb_columns(self, columns: np.ndarray, width: int) -> None:
+        """The next windows of `width` words of every row, from column-major data: columns (A, n_rows
+        width), row r taking columns[a, r width:(r + 1) width] for a = 0, 1, ... (no transpose copy)."""
+        columns = np.asarray(columns)
+        if columns.ndim != 2 or columns.shape[1] != self.n_rows * width:
+            raise ValueError(f"RowHasher: columns of shape {columns.shape} do not hold {self.n_rows} windows of "
+                             f"{width} words")
+        self._absorb(columns.reshape(columns.shape[0], self.n_rows, width))
+
+    def _absorb(self, src: np.ndarray) -> None:
+        src = np.ascontiguousarray(src, dtype=np.uint32)
+        m = src.shape[0] * src.shape[2]
+        if src.shape[1] != self.n_rows or self.pos + m > self.width:
+            raise ValueError(f"RowHasher: {m} words for {src.shape[1]} rows after {self.pos} of {self.width} "
+                             f"words per row of {self.n_rows}")
+        if m == 0:
             return
-        mat = mat.view()
-        mat.flags.writeable = False  # one compiled specialization, whatever the caller's flags
-        final = self.pos + mat.shape[1] == self.width
+        src = src.view()
+        src.flags.writeable = False  # one compiled specialization, whatever the caller's flags
+        final = self.pos + m == self.width
         blocks_done = (self.pos - self.fill) // 16
-        with threads_for(mat.size):
-            k_absorb(self.cv, self.pend, self.fill, mat, blocks_done, self.width, self.n_chunks, self.chunk_cvs,
+        with threads_for(src.size):
+            k_absorb(self.cv, self.pend, self.fill, src, blocks_done, self.width, self.n_chunks, self.chunk_cvs,
                      final)
-        self.pos += mat.shape[1]
-        self.fill = 0 if final else (self.fill + mat.shape[1]) % 16
+        self.pos += m
+        self.fill = 0 if final else (self.fill + m) % 16
 
     def digests(self) -> np.ndarray:
         """(n_rows, 8): the rows' BLAKE3 digests (every word absorbed)."""
