@@ -7,9 +7,11 @@ Cases (log sizes from --log-sizes, default 16,18,20,22,24; --quick: 10,12):
   wide/...         a wide batch, 256x2^20 at rate 1/4 and at rate 1/2 (--quick: 32x2^8): the shape
                    of the model's weights, where the batch tree's leaf width matters most;
   weights/...      SmolLM2-135M's weights (272 tensors, each padded per dimension to powers of two:
-                   135M elements, 320M padded; --quick: the same layout at 1/64 of the width and 2
+                   135M elements, 335M padded; --quick: the same layout at 1/64 of the width and 2
                    layers), random values: committed while written to a container (commit_stream),
                    memory-mapped back (ProverData.from_container) and opened at 2 points per tensor.
+                   Its peak RSS counts the input tables (commit) and the mapped file's pages the
+                   opening reads (clean page cache: the tables, and the pages around every query).
 
 Per case:
   commit/...  ours vs the lower bound "ntt+merkle/...": the same kernels' LDE of the same columns

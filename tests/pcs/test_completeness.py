@@ -159,3 +159,21 @@ def test_open_leaf_width_follows_the_batch_width(rng):
         assert data.layout.leaf_bits == leaf
         verify(data.commitment, claims, proof, params)
         verify(data.commitment, claims, proof, dataclasses.replace(params, leaf_bits=leaf))
+
+
+def test_point_reduction_shapes(rng):
+    """Columns joining the reduction inside and after its base-table rounds, several claims per
+    column (some at one point), 0-variable columns, split polynomials: all verify."""
+    import dataclasses
+
+    params = dataclasses.replace(SMALL, max_vars=6)
+    for trial in range(3):
+        sizes = [8, 6, 5, 4, 3, 1, 0, 7][trial:]
+        polys = tables(rng, sizes)
+        spec = []
+        for k, n in enumerate(sizes):
+            z = point(rng, n)
+            spec += [(k, z), (k, point(rng, n))] + ([(k, z)] if k % 3 == 0 else [])
+        data, claims, proof = prove(polys, spec, params)
+        assert proof.reduce_rounds.shape[0] == min(max(sizes), 6)
+        verify(data.commitment, claims, proof, params)
