@@ -48,3 +48,39 @@ def test_cuda_twins_match_cpu(tmp_path):
     K.k_add_stack(cws.reshape(-1), 16, coeffs.reshape(-1), sel, want.reshape(-1))
     assert np.array_equal(got["combine"], want)
     assert got["error"][0] == "InputError"
+
+
+REDUCTION_SCRIPT = r"""
+import sys, warnings
+import numpy as np
+warnings.simplefilter("ignore", RuntimeWarning)
+from numba import config
+assert config.ENABLE_CUDASIM
+from deepprove_cli.pcs.basefold import cuda as pc
+inp = dict(np.load(sys.argv[2]))
+out = {"base": pc.claim_sums(inp["t"], inp["low"], inp["high"], int(inp["lo"]), int(inp["bit"])),
+       "ext": pc.claim_sums(inp["te"], inp["low_e"], inp["high_e"], int(inp["lo_e"]), 0),
+       "fold_low": pc.fold_low(inp["t"], inp["w"])}
+np.savez(sys.argv[1], **out)
+"""
+
+
+def test_cuda_point_reduction_twins(tmp_path):
+    """The point reduction's claim sums (base and extension tables) and many-variable bind."""
+    from deepprove_cli.pcs.basefold.point_reduction import claim_sums, fold_low, weight_tables
+    from deepprove_cli.poly.eq import eq_table
+
+    rng = np.random.default_rng(12)
+    t = rng.integers(0, P, size=1 << 5, dtype=np.uint32)
+    te = rng.integers(0, P, size=(1 << 4, 4), dtype=np.uint32)
+    prefix = rng.integers(0, P, size=(2, 4), dtype=np.uint32)
+    suffixes = [rng.integers(0, P, size=(2, 4), dtype=np.uint32) for _ in range(2)]
+    suffixes_e = [rng.integers(0, P, size=(3, 4), dtype=np.uint32) for _ in range(2)]
+    low, high, lo = weight_tables(5, prefix, suffixes)
+    low_e, high_e, lo_e = weight_tables(4, np.zeros((0, 4), np.uint32), suffixes_e)
+    r = rng.integers(0, P, size=(2, 4), dtype=np.uint32)
+    got = run_cudasim(REDUCTION_SCRIPT, tmp_path, dict(t=t, low=low, high=high, lo=lo, bit=2, te=te, low_e=low_e,
+                                                      high_e=high_e, lo_e=lo_e, w=eq_table(r)), timeout=600)
+    assert np.array_equal(got["base"], claim_sums(t, prefix, suffixes))
+    assert np.array_equal(got["ext"], claim_sums(te, np.zeros((0, 4), np.uint32), suffixes_e))
+    assert np.array_equal(got["fold_low"], fold_low(t, r))

@@ -57,12 +57,9 @@ def _weights(prefix: np.ndarray, s: np.ndarray, split: int, cache: dict) -> tupl
     return cache[key]
 
 
-def claim_sums(table: np.ndarray, prefix: np.ndarray, suffixes: list[np.ndarray], cache=None) -> np.ndarray:
-    """(c, 2, 4): for every suffix point s_i, (q_i(0), q_i(1)) with
-    q_i(X) = sum_{b, y} eq(prefix, b) eq(s_i, y) table(b, X, y) (b: the first len(prefix) variables).
-    table: base (2^n,) or ext (2^n, 4); n = len(prefix) + 1 + len(s_i)."""
-    ext = table.ndim == 2
-    n = table.shape[0].bit_length() - 1
+def weight_tables(n: int, prefix: np.ndarray, suffixes: list[np.ndarray], cache=None):
+    """(low (c, 2^lo, 4), high (c, 2^(n - lo), 4), lo): the split weights of claim_sums for a table
+    of n variables (kernels.k_claim_sums)."""
     pre = prefix.shape[0]
     lo = max(pre + 1, n // 2)
     split = lo - pre - 1   # suffix coordinates in the low table
@@ -71,10 +68,20 @@ def claim_sums(table: np.ndarray, prefix: np.ndarray, suffixes: list[np.ndarray]
     cache = {} if cache is None else cache
     for i, s in enumerate(suffixes):
         low[i], high[i] = _weights(prefix, s, split, cache)
+    return low, high, lo
+
+
+def claim_sums(table: np.ndarray, prefix: np.ndarray, suffixes: list[np.ndarray], cache=None) -> np.ndarray:
+    """(c, 2, 4): for every suffix point s_i, (q_i(0), q_i(1)) with
+    q_i(X) = sum_{b, y} eq(prefix, b) eq(s_i, y) table(b, X, y) (b: the first len(prefix) variables).
+    table: base (2^n,) or ext (2^n, 4); n = len(prefix) + 1 + len(s_i)."""
+    n = table.shape[0].bit_length() - 1
+    low, high, lo = weight_tables(n, prefix, suffixes, cache)
     nchunks = max(1, min(K.MAX_CHUNKS, (1 << (n - lo)) // 4, (1 << n) // K.MIN_CHUNK))
     partial = np.empty((nchunks, len(suffixes), 8), np.uint32)
     with threads_for(table.size * len(suffixes)):
-        K.k_claim_sums(table.reshape(-1), ext, low.reshape(-1), high.reshape(-1), len(suffixes), lo, pre, partial)
+        K.k_claim_sums(table.reshape(-1), table.ndim == 2, low.reshape(-1), high.reshape(-1), len(suffixes), lo,
+                       prefix.shape[0], partial)
     s = (partial.sum(axis=0, dtype=np.uint64) % _P64).astype(np.uint32)
     return s.reshape(len(suffixes), 2, 4)
 
