@@ -168,7 +168,9 @@ def _stack(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def load(meta: dict, container):
-    """ProverData from a container written with `prover_arrays` / `commit_stream`, as views."""
+    """ProverData from a container written with `prover_arrays` / `commit_stream`, as views. The
+    shapes, the array set and the root are checked; the data is not re-hashed (that would read
+    gigabytes): a corrupted file yields openings the verifier rejects."""
     from deepprove_cli.pcs.basefold.commit_phase import ProverData
 
     shape, prefix = _shape_from_meta(meta)
