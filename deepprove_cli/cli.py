@@ -14,6 +14,8 @@ from deepprove_cli.errors import EXIT_USAGE, DpError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("deepprove_cli.commands.bench", "bench", "Run benchmark suites (kernels, ...); --json for CI."),
     "import": ("deepprove_cli.commands.import_", "import_cmd", "Import a GGUF model (gpt2, llama, gemma3) to .dpm."),
+    "quantize": ("deepprove_cli.commands.quantize", "quantize_cmd", "Quantize a .dpm into an exact integer program (.dpq)."),
+    "infer": ("deepprove_cli.commands.infer", "infer_cmd", "Generate tokens with the integer program; -o run.dpt for dp prove."),
 }
 
 

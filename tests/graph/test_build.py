@@ -2,7 +2,6 @@
 reloaded exactly; an overflowing model is refused naming the op."""
 
 import dataclasses
-import struct
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from deepprove_cli.model.infer import full_pass
 from deepprove_cli.model.qformat import QuantConfig
 from deepprove_cli.model.quantize import quantize_loaded
 from deepprove_cli.model.tokenizer import Tokenizer
-from tests.graph.tiny_models import ARCHS, PROMPT, tiny_paths
+from tests.graph.tiny_models import ARCHS, PROMPT, tiny_paths, with_version
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +67,8 @@ def test_dpq_round_trip_and_digest(models, tmp_path):
 
 def test_dpq_of_another_version_or_kind_is_refused(models, tmp_path):
     _, dpq = models["llama"]
-    raw = bytearray(open(dpq, "rb").read())
-    struct.pack_into("<I", raw, 8, 99)
-    bad = tmp_path / "v99.dpq"
-    bad.write_bytes(bytes(raw))
     with pytest.raises(InputError, match="format version 99 is not supported"):
-        load_dpq(str(bad))
+        load_dpq(with_version(dpq, tmp_path, 99))
     dpm, _ = models["llama"]
     with pytest.raises(InputError, match="not a DPQUANT file"):
         load_dpq(dpm)

@@ -21,3 +21,15 @@ def tiny_paths(arch: str, directory: str, **overrides) -> tuple[str, str]:
         import_gguf(gguf, dpm)
         quantize_model(dpm, dpq)
     return dpm, dpq
+
+
+def with_version(path: str, directory, version: int) -> str:
+    """A copy of an artifact whose header claims another format version."""
+    import struct
+
+    raw = bytearray(open(path, "rb").read())
+    struct.pack_into("<I", raw, 8, version)
+    out = os.path.join(str(directory), f"v{version}-" + os.path.basename(path))
+    with open(out, "wb") as f:
+        f.write(bytes(raw))
+    return out
