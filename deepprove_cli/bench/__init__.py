@@ -9,4 +9,6 @@ SUITES: dict[str, tuple[str, str]] = {
     "pcs": ("deepprove_cli.bench.pcs", "Basefold commit (vs NTT+Merkle lower bound), open, verify; proof size, security"),
     "sumcheck": ("deepprove_cli.bench.sumcheck", "sumcheck prover (deg 2, 3) vs one evaluation at a point; verifier"),
     "lookup": ("deepprove_cli.bench.lookup", "logUp-GKR prover vs naive logUp witness (multiplicities + inversion); verifier"),
+    "infer": ("deepprove_cli.bench.infer", "integer greedy generation vs the float reference (tokens/s); trace size"),
+    "accuracy": ("deepprove_cli.bench.accuracy", "perplexity of the integer program vs the float reference"),
 }

@@ -78,6 +78,15 @@ def mul_shift_advice(x, m, k: int, s: int) -> dict:
     return {"round_lo": intops.split(x * m + ((1 << (k - 1)) if k else 0), k)[1]}
 
 
+def _mul_shift(x, m, k: int, s: int):
+    """`intops.mul_shift` through the fused kernel (same integers, tested)."""
+    if np.ndim(m) <= 1 and x.ndim >= 1 and x.size:
+        from deepprove_cli.model.intkernels import mul_shift_cols
+
+        return mul_shift_cols(x, m, k, s)
+    return intops.mul_shift(x, m, k, s)
+
+
 def limb_parts(k: int, L: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """(multiplier factor, shift) for the high and low limb accumulators: hi counts 2^L more."""
     return (1 << max(L - k, 0), max(k - L, 0)), (1, k)
@@ -115,7 +124,7 @@ class Requant(Node):
         y = 0
         for sel, f, k, s in self._parts():
             x = ins[0] if sel is None else ins[0][:, sel]
-            y = y + intops.mul_shift(x, m * f, k, s)
+            y = y + _mul_shift(x, m * f, k, s)
             if adv is not None:
                 tag = "" if sel is None else ("_hi", "_lo")[sel]
                 adv.update({key + tag: v for key, v in mul_shift_advice(x, m * f, k, s).items()})

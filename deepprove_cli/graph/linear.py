@@ -10,6 +10,29 @@ from deepprove_cli.graph.node import EvalContext, Node, Store, register
 from deepprove_cli.model import intops
 
 
+FEW_ROWS = 32
+_ROWS_SPECS = ("tk,ok->to", "tlk,ok->tlo")  # rows of a times the weights' rows: a kernel for few rows
+
+
+def _scores(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """"tkgd,skd->tkgs" as one batched matmul over the K/V heads (float64, exact by the bound)."""
+    t, kv, g, d = q.shape
+    qm = q.transpose(1, 0, 2, 3).reshape(kv, t * g, d).astype(np.float64)
+    km = k.transpose(1, 2, 0).astype(np.float64)  # (kv, d, s)
+    return np.matmul(qm, km).reshape(kv, t, g, -1).transpose(1, 0, 2, 3).astype(np.int64)
+
+
+def _weighted_values(p: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """"tkgs,skd->tkgd" as one batched matmul over the K/V heads."""
+    t, kv, g, s = p.shape
+    pm = p.transpose(1, 0, 2, 3).reshape(kv, t * g, s).astype(np.float64)
+    vm = v.transpose(1, 0, 2).astype(np.float64)  # (kv, s, d)
+    return np.matmul(pm, vm).reshape(kv, t, g, -1).transpose(1, 0, 2, 3).astype(np.int64)
+
+
+_ATTENTION = {"tkgd,skd->tkgs": _scores, "tkgs,skd->tkgd": _weighted_values}
+
+
 def _contracted(spec: str) -> tuple[str, str, str]:
     ins, out = spec.split("->")
     a, b = ins.split(",")
@@ -34,7 +57,20 @@ class Einsum(Node):
         return store.f64(self.arrays["w"]) if "w" in self.arrays else ins[1]
 
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
-        y = intops.exact_einsum(self.params["spec"], ins[0], self._b(ins, store), self.inter.get("acc", self.bound))
+        spec = self.params["spec"]
+        if "w" in self.arrays and spec in _ROWS_SPECS:
+            a = ins[0]
+            rows = a.reshape(-1, a.shape[-1])
+            if rows.shape[0] <= FEW_ROWS:  # decoding: read the integer weights once, no float copy
+                from deepprove_cli.model.intkernels import rows_times_weights
+
+                if self.inter.get("acc", self.bound) > intops.P_HALF:
+                    raise intops.IntegrityError("einsum bound too large for exact accumulation")
+                y = rows_times_weights(rows, store[self.arrays["w"]]).reshape(a.shape[:-1] + (-1,))
+                return {"out": y}
+        if spec in _ATTENTION:
+            return {"out": _ATTENTION[spec](ins[0], ins[1])}
+        y = intops.exact_einsum(spec, ins[0], self._b(ins, store), self.inter.get("acc", self.bound))
         if "bias" in self.arrays:
             y = y + store[self.arrays["bias"]]
         return {"out": y}

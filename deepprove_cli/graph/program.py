@@ -57,10 +57,7 @@ class Graph:
     def run(self, store: Store, ctx: EvalContext, outputs: list[str], keep_all: bool = False) -> dict:
         """Evaluate every node on ctx's rows; returns {name: output} for `outputs` (every node's
         outputs and advice, as "name" and "name.advice", when keep_all)."""
-        last_use: dict[str, int] = {}
-        for i, n in enumerate(self.nodes):
-            for src in n.inputs:
-                last_use[src] = i
+        last_use = self._last_use()
         wanted = set(outputs)
         values: dict = {}
         result: dict = {}
@@ -76,6 +73,17 @@ class Graph:
                 if last_use.get(src) == i and src not in wanted:
                     del values[src]
         return result
+
+    def _last_use(self) -> dict[str, int]:
+        """Index of the last node reading each node's output (computed once per graph size)."""
+        cached = getattr(self, "_last_use_cache", None)
+        if cached is None or cached[0] != len(self.nodes):
+            last: dict[str, int] = {}
+            for i, n in enumerate(self.nodes):
+                for src in n.inputs:
+                    last[src] = i
+            self._last_use_cache = cached = (len(self.nodes), last)
+        return cached[1]
 
     def to_json(self) -> dict:
         return {"max_len": self.max_len, "meta": self.meta, "nodes": [n.to_json() for n in self.nodes]}

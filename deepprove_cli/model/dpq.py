@@ -51,7 +51,10 @@ class QuantizedModel:
     content_digest: str = ""
 
     def store(self) -> Store:
-        return Store(self.arrays, self.tables)
+        """The model's Store (one per loaded model: its float64 weight copies are made once)."""
+        if getattr(self, "_store", None) is None:
+            self._store = Store(self.arrays, self.tables)
+        return self._store
 
     def core_meta(self) -> dict:
         """What the content digest covers besides the arrays (canonical JSON)."""

@@ -18,7 +18,8 @@ import numpy as np
 
 from deepprove_cli.errors import InputError
 
-MULT_BITS = 14  # multipliers M < 2^14: 2^-14 relative precision where they are rounded
+MULT_BITS = 14
+W_MAX = (1 << 15) - 2  # rounding keeps |W_q| <= 2^15 - 1  # multipliers M < 2^14: 2^-14 relative precision where they are rounded
 MAX_SHIFT = 28
 
 
@@ -83,12 +84,14 @@ def _int_dtype(a: np.ndarray) -> np.ndarray:
 
 def row_scales(w: np.ndarray, a_bound: int, acc_log2: int) -> np.ndarray:
     """The finest per-row scale with sum_k |round(w / s)| * a_bound <= 2^acc_log2 (rounding adds at
-    most K / 2 per row, budgeted)."""
+    most K / 2 per row, budgeted) and every |round(w / s)| < 2^15."""
     l1 = np.abs(w).sum(axis=1)
     budget = (2.0 ** acc_log2) / max(a_bound, 1) - w.shape[1] / 2.0 - 1.0
     if budget <= 1.0:
         raise InputError(f"activation bound {a_bound} leaves no room for weights (budget 2^{acc_log2})")
-    s = l1 / budget
+    # and |W_q| < 2^15: int16 weights (half the memory traffic of int32 when decoding; 15 bits per
+    # row are far more than the 4-8 bit weights of the source models carry)
+    s = np.maximum(l1 / budget, np.abs(w).max(axis=1) / W_MAX)
     return np.where(s > 0, s, 1.0)
 
 

@@ -78,7 +78,7 @@ def test_an_overflowing_model_is_refused_naming_the_op(models):
     dpm, _ = models["llama"]
     m = load_model(dpm)
     # a weight budget beyond the field: the first projection's accumulators could wrap
-    with pytest.raises(BoundError, match=r"op blk\.0\.attn_q\.acc \(einsum\): acc could reach"):
+    with pytest.raises(BoundError, match=r"op blk\.0\.\w+\.acc \(einsum\): acc could reach \d+ > \(p-1\)/2"):
         quantize_loaded(m, PROMPT * 4, dataclasses.replace(QuantConfig(), acc_log2=31))
 
 
