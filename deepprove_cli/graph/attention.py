@@ -32,6 +32,12 @@ class Rope(Node):
         fr = self.params["frac"]
         if ctx.positions.size and ctx.positions.max() >= store[self.arrays["cos"]].shape[0]:
             raise intops.IntegrityError("position beyond the RoPE tables")
+        if not ctx.keep_advice and x.size:  # the fused kernel (equal integers, tested)
+            from deepprove_cli.model.intkernels import rope_rows
+
+            cos, sin = store.prepared(self.name, lambda: tuple(np.ascontiguousarray(store[self.arrays[a]], np.int64)
+                                                               for a in ("cos", "sin")))
+            return {"out": rope_rows(x, ctx.positions, cos, sin, self.params["n_rot"], bool(self.params["neox"]), fr)}
         shape = (x.shape[0],) + (1,) * (x.ndim - 2) + (-1,)
         cos = store[self.arrays["cos"]][ctx.positions].reshape(shape)
         sin = store[self.arrays["sin"]][ctx.positions].reshape(shape)
@@ -73,10 +79,18 @@ class KVCache(Node):
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
         if ctx.cache is None:
             return {"out": ins[0]}
-        prev = ctx.cache.get(self.name)
-        full = ins[0] if prev is None else np.concatenate([prev, ins[0]], axis=0)
-        ctx.cache[self.name] = full
-        return {"out": full}
+        # rows are appended into a buffer that doubles when full (no copy of the cache per step)
+        buf, n = ctx.cache.get(self.name, (None, 0))
+        x = ins[0]
+        need = n + x.shape[0]
+        if buf is None or need > buf.shape[0]:
+            grown = np.empty((max(need, 2 * (0 if buf is None else buf.shape[0]), 16),) + x.shape[1:], x.dtype)
+            if buf is not None:
+                grown[:n] = buf[:n]
+            buf = grown
+        buf[n:need] = x
+        ctx.cache[self.name] = (buf, need)
+        return {"out": buf[:need]}
 
     def bounds(self, ins: list, store: Store) -> tuple[int, dict]:
         self.l2 = ins[0].l2
@@ -111,6 +125,11 @@ class Softmax(Node):
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
         p = self.params
         s = intops.as_int(ins[0])
+        if not ctx.keep_advice and s.size:  # the fused row kernel (equal integers, tested)
+            from deepprove_cli.model.intkernels import softmax_args, softmax_rows
+
+            return {"out": softmax_rows(s, ctx.positions, store.prepared(self.name, lambda: softmax_args(
+                p, store.table(self.tables["clamp"]), store.table(self.tables["exp"]))))}
         n_keys = s.shape[-1]
         mask = attention_mask(ctx.positions, n_keys, p.get("window"))
         mask = mask.reshape((mask.shape[0],) + (1,) * (s.ndim - 2) + (n_keys,))

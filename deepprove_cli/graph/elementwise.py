@@ -54,8 +54,12 @@ class Limbs(Node):
     kind = "limbs"
 
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
-        hi, lo = intops.split(ins[0], self.params["shift"])
-        return {"out": np.stack([hi, lo], axis=1)}
+        x = intops.as_int(ins[0])
+        L = self.params["shift"]
+        out = np.empty((x.shape[0], 2) + x.shape[1:], np.int64)
+        np.right_shift(x, L, out=out[:, 0])
+        np.bitwise_and(x, (1 << L) - 1, out=out[:, 1])  # x - hi 2^L in [0, 2^L)
+        return {"out": out}
 
     def out_shape(self, in_shapes, store: Store) -> tuple:
         return (2,) + tuple(in_shapes[0])
@@ -120,6 +124,21 @@ class Requant(Node):
 
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
         m = self._m(store)
+        if not ctx.keep_advice and ins[0].size:  # the fused kernel (equal integers, tested)
+            from deepprove_cli.model.intkernels import requant_args, requant_rows
+
+            x = ins[0]
+            if "limb_shift" not in self.params:
+                x3 = x.reshape(-1, 1, x.shape[-1])
+            elif x.ndim == 3:  # (T, 2, C): already rows of limb pairs
+                x3 = x
+            else:  # (T, 2, ..., C) -> (rows, 2, C)
+                x3 = np.moveaxis(x.reshape(x.shape[0], 2, -1, x.shape[-1]), 1, 2).reshape(-1, 2, x.shape[-1])
+            y = requant_rows(x3, store.prepared(self.name, lambda: requant_args(
+                m, self._parts(), store[self.arrays["bias"]] if "bias" in self.arrays else None,
+                (*store.table(self.tables["clamp"]), self.params["clamp_j"]) if "clamp" in self.tables else None,
+                x.shape[-1])))
+            return {"out": y.reshape(self.out_rows_shape(x))}
         adv = {} if ctx.keep_advice else None
         y = 0
         for sel, f, k, s in self._parts():
@@ -138,6 +157,9 @@ class Requant(Node):
 
     def out_shape(self, in_shapes, store: Store) -> tuple:
         return tuple(in_shapes[0][1:]) if "limb_shift" in self.params else tuple(in_shapes[0])
+
+    def out_rows_shape(self, x: np.ndarray) -> tuple:
+        return (x.shape[0],) + tuple(x.shape[2:] if "limb_shift" in self.params else x.shape[1:])
 
     def bounds(self, ins: list, store: Store) -> tuple[int, dict]:
         in_bounds, in_shapes = [n.bound for n in ins], [n.shape for n in ins]

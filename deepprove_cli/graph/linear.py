@@ -66,9 +66,14 @@ class Einsum(Node):
 
                 if self.inter.get("acc", self.bound) > intops.P_HALF:
                     raise intops.IntegrityError("einsum bound too large for exact accumulation")
-                y = rows_times_weights(rows, store[self.arrays["w"]]).reshape(a.shape[:-1] + (-1,))
-                return {"out": y}
+                y = rows_times_weights(rows, store[self.arrays["w"]], self.inter.get("a", 1 << 62) < 1 << 15)
+                return {"out": y.reshape(a.shape[:-1] + (-1,))}
         if spec in _ATTENTION:
+            if ins[0].shape[0] <= FEW_ROWS:  # decoding: a direct kernel beats the matmul set-up
+                from deepprove_cli.model.intkernels import attention_scores, attention_values
+
+                kernel = attention_scores if spec == "tkgd,skd->tkgs" else attention_values
+                return {"out": kernel(ins[0], ins[1])}
             return {"out": _ATTENTION[spec](ins[0], ins[1])}
         y = intops.exact_einsum(spec, ins[0], self._b(ins, store), self.inter.get("acc", self.bound))
         if "bias" in self.arrays:
@@ -100,7 +105,7 @@ class Einsum(Node):
             if ins[0].l2 and ins[1].l2 and summed == {a[-1]} and a[-1] == b[-1]:
                 acc_bound = min(acc_bound, ins[0].l2 * ins[1].l2)  # Cauchy-Schwarz over the last axis
         bias = int(np.abs(store[self.arrays["bias"]]).max()) if "bias" in self.arrays else 0
-        return acc_bound + bias, {"acc": acc_bound, "out": acc_bound + bias}
+        return acc_bound + bias, {"a": in_bounds[0], "acc": acc_bound, "out": acc_bound + bias}
 
 
 @register

@@ -50,12 +50,20 @@ class EvalContext:
 class Store:
     """The model's public arrays (weights, multipliers, RoPE tables) and lookup tables, by name.
 
-    Float64 copies of matrices are made once, on first use, for exact BLAS einsums."""
+    Float64 copies of matrices are made once, on first use, for exact BLAS einsums; `prepared`
+    keeps each node's kernel arguments (contiguous int64 copies) so decoding does not rebuild them."""
 
     def __init__(self, arrays: dict[str, np.ndarray], tables: TableSet):
         self.arrays = arrays
         self.tables = tables
         self._f64: dict[str, np.ndarray] = {}
+        self._prepared: dict[str, tuple] = {}
+
+    def prepared(self, node_name: str, make) -> tuple:
+        args = self._prepared.get(node_name)
+        if args is None:
+            args = self._prepared[node_name] = make()
+        return args
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]

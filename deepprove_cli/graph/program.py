@@ -57,11 +57,10 @@ class Graph:
     def run(self, store: Store, ctx: EvalContext, outputs: list[str], keep_all: bool = False) -> dict:
         """Evaluate every node on ctx's rows; returns {name: output} for `outputs` (every node's
         outputs and advice, as "name" and "name.advice", when keep_all)."""
-        last_use = self._last_use()
         wanted = set(outputs)
         values: dict = {}
         result: dict = {}
-        for i, n in enumerate(self.nodes):
+        for n, freed in zip(self.nodes, self._frees()):
             res = n.eval([values[s] for s in n.inputs], store, ctx)
             values[n.name] = res["out"]
             if keep_all:
@@ -69,20 +68,21 @@ class Graph:
                 result.update({f"{n.name}.{k}": v for k, v in res.items() if k != "out"})
             elif n.name in wanted:
                 result[n.name] = res["out"]
-            for src in set(n.inputs):
-                if last_use.get(src) == i and src not in wanted:
+            for src in freed:
+                if src not in wanted:
                     del values[src]
         return result
 
-    def _last_use(self) -> dict[str, int]:
-        """Index of the last node reading each node's output (computed once per graph size)."""
-        cached = getattr(self, "_last_use_cache", None)
+    def _frees(self) -> list[tuple[str, ...]]:
+        """Per node, the inputs read for the last time there (computed once per graph size)."""
+        cached = getattr(self, "_frees_cache", None)
         if cached is None or cached[0] != len(self.nodes):
             last: dict[str, int] = {}
             for i, n in enumerate(self.nodes):
                 for src in n.inputs:
                     last[src] = i
-            self._last_use_cache = cached = (len(self.nodes), last)
+            frees = [tuple(dict.fromkeys(s for s in n.inputs if last[s] == i)) for i, n in enumerate(self.nodes)]
+            self._frees_cache = cached = (len(self.nodes), frees)
         return cached[1]
 
     def to_json(self) -> dict:
