@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("deepprove_cli.commands.import_", "import_cmd", "Import a GGUF model (gpt2, llama, gemma3) to .dpm."),
     "quantize": ("deepprove_cli.commands.quantize", "quantize_cmd", "Quantize a .dpm into an exact integer program (.dpq)."),
     "infer": ("deepprove_cli.commands.infer", "infer_cmd", "Generate tokens with the integer program; -o run.dpt for dp prove."),
+    "prove": ("deepprove_cli.commands.prove", "prove_cmd", "Prove a run (run.dpt) or N tokens from a prompt -> proof.bin."),
+    "verify": ("deepprove_cli.commands.verify", "verify_cmd", "Verify proof.bin; print its statement (exit 0 valid, 1 invalid)."),
 }
 
 

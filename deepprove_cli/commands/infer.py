@@ -79,12 +79,15 @@ def infer_cmd(model, prompt, n_tokens, output, as_json):
     chain = LogitsChain()
     gen = generate(qm, ids, n_tokens, on_token=stream, on_logits=chain.add)
     out_text = stream.finish()
+    from deepprove_cli.model.vk import model_id_beside
+
+    ref = dict(model_ref(qm, model), model_id=model_id_beside(model))  # the vk's hash (None: no model.vk)
     if output:
-        write_trace(output, model_ref(qm, model), gen.prompt_tokens, gen.output_tokens, chain.hex())
+        write_trace(output, ref, gen.prompt_tokens, gen.output_tokens, chain.hex())
     doc = {"model": qm.content_digest, "arch": qm.config.arch, "prompt_tokens": gen.prompt_tokens,
            "output_tokens": gen.output_tokens, "text": out_text, "tokens_per_s": round(gen.tokens_per_s, 3),
            "prefill_s": round(gen.prefill_seconds, 4), "seconds": round(gen.seconds, 4),
-           "logits_digest": chain.hex(), "run": output}
+           "logits_digest": chain.hex(), "run": output, "model_id": ref["model_id"]}
     if as_json:
         click.echo(json.dumps(doc))
     else:

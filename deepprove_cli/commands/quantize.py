@@ -55,7 +55,12 @@ def quantize_cmd(model, output, calib, ctx, as_json):
             raise InputError("--ctx must be at least 1")
         qc = dataclasses.replace(qc, max_len=ctx)
     text = read_text(calib, "calibration text") if calib else None
-    summary = quantize_model(model, out, text, qc, progress=info)
+    from deepprove_cli.model.vk import CommitStep
+
+    commit = CommitStep(progress=info) if out != "-" else None  # model.vk and model.dpc go beside the dpq
+    summary = quantize_model(model, out, text, qc, progress=info, commit_weights=commit)
+    if commit is not None:
+        summary.update(commit.summary(out))
     if as_json:
         click.echo(json.dumps(summary, indent=1))
         return
@@ -64,3 +69,8 @@ def quantize_cmd(model, output, calib, ctx, as_json):
     if out != "-":
         info(f"wrote {out} ({summary['bytes'] / 1e6:.1f} MB) in {summary['seconds']:.1f} s; "
              f"content digest {summary['content_digest'][:16]}...")
+        info(f"wrote {summary['vk']} ({summary['vk_bytes'] / 1e6:.1f} MB) and committed {summary['committed_arrays']} "
+             f"weight arrays in {summary['commit_s']:.1f} s" + (f" -> {summary['dpc']}" if summary["dpc"] else ""))
+        info(f"model id {summary['model_id']}")
+    else:
+        info("no model.vk: the quantized model went to stdout (use -o FILE to get model.vk and model.dpc)")
