@@ -117,7 +117,7 @@ def prove_tokens(files, prompt: list[int], outputs: list[int]):
 def statement_of(bundle, files, prompt: list[int], outputs: list[int]) -> dict:
     """The prover's statement, checked to be about this model and these tokens (a mismatch is a bug)."""
     st = dict(bundle.statement)
-    if st.get("model_id") != files.model_id or st.get("prompt_tokens") != list(prompt) or \
+    if st.get("model", {}).get("id") != files.model_id or st.get("prompt_tokens") != list(prompt) or \
             st.get("output_tokens") != list(outputs):
         raise RuntimeError("the prover's statement is not about the model and tokens it was given")
     return st

@@ -57,7 +57,7 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
     except ProofInvalid as e:
         raise _Invalid(e.message, doc) from None
     st = pf.statement
-    doc.update(model_id=st["model_id"], prompt_tokens=pf.prompt_tokens, output_tokens=pf.output_tokens,
+    doc.update(model_id=pf.model_id, prompt_tokens=pf.prompt_tokens, output_tokens=pf.output_tokens,
                proof_bytes=len(pf.proof))
     if vk_bytes is None:
         if pf.vk is None:
@@ -66,11 +66,11 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
     t0 = time.perf_counter()
     try:
         key_id = model_id_of(vk_bytes)
-        if key_id != st["model_id"]:
+        if key_id != pf.model_id:
             where = "--model" if vk_file else "the embedded key"
-            raise ProofInvalid(f"model id: {where} is model {key_id}, the statement names {st['model_id']}")
-        if expect is not None and st["model_id"] != expect:
-            raise ProofInvalid(f"model id: the proof is about model {st['model_id']}, expected {expect}")
+            raise ProofInvalid(f"model id: {where} is model {key_id}, the statement names {pf.model_id}")
+        if expect is not None and pf.model_id != expect:
+            raise ProofInvalid(f"model id: the proof is about model {pf.model_id}, expected {expect}")
         try:
             vk = VerifyingKey.from_bytes(vk_bytes, "verifying key")
         except InputError as e:

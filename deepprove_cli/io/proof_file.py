@@ -1,10 +1,10 @@
 """The proof.bin artifact: the statement, the proof bytes and (optionally) the verifying key.
 
 Layout (an io.container of kind DPPROOF, version 1):
-  meta.statement   what is proven, in the prover's terms (`prover.prove_sequence`'s statement):
-                   model_id (hex BLAKE3 of the vk), prompt_tokens, output_tokens, T (their total
-                   length), protocol parameters; checked here for shape only: the verifier binds
-                   every field through the transcript
+  meta.statement   what is proven, in the prover's terms (`nodeproofs.statement`): model.id (hex
+                   BLAKE3 of the vk), prompt_tokens, output_tokens, T, protocol parameters; the
+                   fields the CLI prints are checked here for shape, the verifier parses the rest
+                   and binds every field through the transcript
   meta.sizes       bytes per proof component, in order (they sum to the proof's length)
   arrays "proof"   uint8, the proof bytes
   arrays "vk"      uint8, the model's verifying key (absent with `dp prove --no-embed-vk`)
@@ -33,7 +33,7 @@ PROOF_MAGIC = b"DPPROOF\0"
 PROOF_VERSION = 1
 MAX_TOKENS = 1 << 20
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_STATEMENT_KEYS = ("model_id", "prompt_tokens", "output_tokens", "T")
+_STATEMENT_KEYS = ("model", "prompt_tokens", "output_tokens")
 
 
 @dataclass
@@ -45,7 +45,7 @@ class ProofFile:
 
     @property
     def model_id(self) -> str:
-        return self.statement["model_id"]
+        return self.statement["model"]["id"]
 
     @property
     def prompt_tokens(self) -> list[int]:
@@ -64,18 +64,18 @@ def _token_list(v, what: str, allow_empty: bool) -> list[int]:
 
 
 def check_statement(st) -> dict:
-    """The statement's required fields have the right shapes (ProofInvalid otherwise)."""
+    """The fields the CLI reads before verifying (model id, tokens) have the right shapes; the
+    verifier parses the rest (T, protocol parameters: `nodeproofs.statement.parse_statement`)."""
     if not isinstance(st, dict):
         raise ProofInvalid("statement: not an object")
     missing = [k for k in _STATEMENT_KEYS if k not in st]
     if missing:
         raise ProofInvalid(f"statement: {missing[0]} is missing")
-    if not isinstance(st["model_id"], str) or not _HEX64.fullmatch(st["model_id"]):
-        raise ProofInvalid("statement: model_id is not 64 lowercase hex digits")
-    prompt = _token_list(st["prompt_tokens"], "prompt_tokens", allow_empty=False)
-    out = _token_list(st["output_tokens"], "output_tokens", allow_empty=False)
-    if not isinstance(st["T"], int) or isinstance(st["T"], bool) or st["T"] != len(prompt) + len(out):
-        raise ProofInvalid("statement: T is not the number of prompt and output tokens")
+    model = st["model"]
+    if not isinstance(model, dict) or not isinstance(model.get("id"), str) or not _HEX64.fullmatch(model["id"]):
+        raise ProofInvalid("statement: the model id is not 64 lowercase hex digits")
+    _token_list(st["prompt_tokens"], "prompt_tokens", allow_empty=False)
+    _token_list(st["output_tokens"], "output_tokens", allow_empty=False)
     return st
 
 

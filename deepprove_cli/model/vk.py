@@ -148,7 +148,7 @@ class VerifyingKey:
     tokenizer: object                   # model.tokenizer_spec.TokenizerSpec
     quant: object                       # model.qformat.QuantConfig
     graph: object                       # graph.program.Graph
-    tables: object                      # model.qtables.TableSet (specs and contents)
+    table_set: object                   # model.qtables.TableSet (specs and contents)
     public: dict[str, np.ndarray]       # the arrays in clear (fewer than COMMIT_MIN_ELEMENTS elements)
     weights: WeightCommitment | None    # None: the model has no array big enough to commit
     pcs: object                         # pcs.PcsParams of the weight commitment and its openings
@@ -166,19 +166,45 @@ class VerifyingKey:
     def committed(self) -> tuple[str, ...]:
         return self.weights.names if self.weights else ()
 
+    # the view the verifier reads (verifier.key.as_key)
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        return self.public
+
+    @property
+    def tables(self) -> dict[str, tuple[np.ndarray, int]]:
+        """name -> (contents int64, lo)."""
+        return {n: self.table_set.get(n) for n in self.table_set.specs}
+
+    @property
+    def weight_commitment(self):
+        return self.weights.commitment if self.weights else None
+
+    @property
+    def weight_names(self) -> list[str]:
+        return list(self.committed)
+
+    @property
+    def weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        return dict(zip(self.weights.names, self.weights.shapes)) if self.weights else {}
+
+    @property
+    def n_vocab(self) -> int:
+        return int(self.config.n_vocab)
+
     def _meta_specs(self) -> tuple[dict, list[ArraySpec]]:
         from deepprove_cli.model.dpq import _table_dtype
 
         tok_meta, tok_arrays = self.tokenizer.to_container()
         meta = {"config": self.config.to_json(), "quant": self.quant.to_json(),
-                "tables": [self.tables.specs[n].to_json() for n in sorted(self.tables.specs)],
+                "tables": [self.table_set.specs[n].to_json() for n in sorted(self.table_set.specs)],
                 "graph": self.graph.to_json(), "tokenizer": tok_meta, "pcs": _params_json(self.pcs),
                 "weights": self.weights.to_json() if self.weights else None}
         specs = []
         if self.weights:
             specs.append(ArraySpec.of(_COMMITMENT, np.frombuffer(self.weights.commitment.to_bytes(), dtype=np.uint8)))
         specs += [ArraySpec.of(_W + n, np.ascontiguousarray(self.public[n])) for n in sorted(self.public)]
-        specs += [ArraySpec.of(_T + n, _table_dtype(self.tables.values[n])) for n in sorted(self.tables.values)]
+        specs += [ArraySpec.of(_T + n, _table_dtype(self.table_set.values[n])) for n in sorted(self.table_set.values)]
         return meta, specs + sorted(tok_arrays, key=lambda s: s.name)
 
     def to_bytes(self) -> bytes:

@@ -27,7 +27,7 @@ def _err(r) -> str:
 
 
 def fake_proof(path, model_id: str, vk: bytes | None) -> str:
-    st = {"model_id": model_id, "prompt_tokens": [1, 2], "output_tokens": [3], "T": 3}
+    st = {"model": {"id": model_id}, "prompt_tokens": [1, 2], "output_tokens": [3], "T": 2}
     with open(path, "wb") as f:
         f.write(proof_bytes(ProofFile(st, b"\x01" * 32, vk, {"proof": 32})))
     return str(path)

@@ -14,8 +14,8 @@ MODEL_ID = "ab" * 32
 
 
 def statement(**changes) -> dict:
-    st = {"model_id": MODEL_ID, "prompt_tokens": [1, 2, 3], "output_tokens": [4, 5], "T": 5,
-          "params": {"pcs": {"rate_bits": 1}}, "version": 1}
+    st = {"model": {"id": MODEL_ID}, "prompt_tokens": [1, 2, 3], "output_tokens": [4, 5], "T": 4,
+          "protocol": {"name": "dp-sequence-proof", "version": 1}}
     st.update(changes)
     return st
 
@@ -35,6 +35,7 @@ def test_round_trip(vk, tmp_path):
     raw = proof_bytes(pf)
     back = parse_proof(raw)
     assert back == pf and back.prompt_tokens == [1, 2, 3] and back.output_tokens == [4, 5]
+    assert back.model_id == MODEL_ID
     path = tmp_path / "proof.bin"
     path.write_bytes(raw)
     assert read_proof(str(path)) == pf
@@ -76,10 +77,9 @@ def test_garbled_header():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"T": 6}, "T is not"),
-    ({"T": True}, "T is not"),
-    ({"model_id": "AB" * 32}, "model_id"),
-    ({"model_id": "ab" * 31}, "model_id"),
+    ({"model": {"id": "AB" * 32}}, "model id"),
+    ({"model": {"id": "ab" * 31}}, "model id"),
+    ({"model": "ab" * 32}, "model id"),
     ({"prompt_tokens": []}, "prompt_tokens"),
     ({"output_tokens": [4, -5]}, "output_tokens"),
     ({"output_tokens": [4, 5.0]}, "output_tokens"),
