@@ -1,0 +1,150 @@
+"""The proof of a planned sequence (nodeproofs.plan), given its witness:
+
+1. the statement, then the weight commitment, absorbed first;
+2. ONE Basefold commitment of every committed advice tensor and of every table's multiplicities
+   (they depend on the witness only, so one batch holds both), absorbed;
+3. ONE logUp-GKR argument over every lookup of every table; its claims go to the looked-up tensors;
+4. the claim flow: nodes in reverse graph order, each node's ops in reverse, every op proving the
+   (reduced) claims on the tensor it defines back to what it reads (nodeproofs.claims routes them);
+5. one opening of the advice batch and one of the weight commitment.
+
+Proof bytes: the advice root, the lookup proof, the node proofs, the openings, with named sections
+for the size breakdown ("advice/root", "lookup", "node/<kind>", "opening/advice", "opening/weights").
+"""
+
+from __future__ import annotations
+
+import time
+
+from deepprove_cli.io.binary import Writer
+from deepprove_cli.nodeproofs.claims import ClaimPool
+from deepprove_cli.nodeproofs.statement import LABEL_WEIGHTS, TRANSCRIPT_LABEL
+from deepprove_cli.relations.layout import TensorLayout
+from deepprove_cli.transcript import Transcript
+
+
+class SectionWriter(Writer):
+    """A Writer that also remembers where each named section starts (`spans`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks: list[tuple[str, int]] = []
+
+    def section(self, name: str) -> None:
+        super().section(name)
+        self.marks.append((name, len(self)))
+
+    def spans(self) -> list[tuple[str, int, int]]:
+        ends = [start for _, start in self.marks[1:]] + [len(self)]
+        return [(name, start, end) for (name, start), end in zip(self.marks, ends)]
+
+
+def absorb_weights(transcript, commitment) -> None:
+    """The weight commitment (shape and root), or its absence."""
+    if commitment is None:
+        transcript.absorb_bytes(LABEL_WEIGHTS, b"")
+    else:
+        transcript.absorb_bytes(LABEL_WEIGHTS, commitment.to_bytes())
+
+
+def _tables(plan, values):
+    """Padded base tables, computed once per tensor."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = TensorLayout(plan.tensors[name].shape).table(values[name], name)
+        return cache[name]
+
+    return get
+
+
+def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None:
+    """One node's ops in reverse order (see the module docstring)."""
+    from deepprove_cli.relations.claims import prove_reduce
+
+    w.section(f"node/{nl.node.kind}")
+    for op in reversed(nl.ops):
+        if op.defines is None:
+            if op.constraint:
+                proof, claims = op.prove(None, values, transcript)
+                proof.write(w)
+                pool.add(claims)
+            continue
+        claims = pool.take(op.defines)
+        if not claims:
+            continue
+        claim = claims[0]
+        if len(claims) > 1:
+            table = TensorLayout(pool.plan.tensors[op.defines].shape).table(values[op.defines], op.defines)
+            proof, claim = prove_reduce(claims, table, transcript)
+            proof.write(w)
+        proof, new = op.prove(claim, values, transcript)
+        proof.write(w)
+        pool.add(new)
+
+
+def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, multiplicities=None):
+    """(proof bytes, sizes, spans, timings) for field `values` of every tensor. `weights` = (Commitment,
+    ProverData, names) or None; `multiplicities(tables, lookups)` defaults to the validating count."""
+    from deepprove_cli.lookup import logup
+    from deepprove_cli.lookup.layout import Lookup
+    from deepprove_cli.lookup.multiplicity import compute_multiplicities
+    from deepprove_cli.pcs import commit, open_batch
+
+    phases, kinds = {}, {}
+    say = progress or (lambda *a: None)
+    tr = Transcript(TRANSCRIPT_LABEL)
+    statement.absorb(tr)
+    absorb_weights(tr, None if weights is None else weights[0])
+    w = SectionWriter()
+    t0 = time.perf_counter()
+    get = _tables(plan, values)
+    lookups = [Lookup(plan.table_index[u.table], plan.column_tables(k, {c: get(c) for c in u.columns}))
+               for k, u in enumerate(plan.lookups)]
+    mult = (multiplicities or compute_multiplicities)(plan.tables, lookups) if lookups else []
+    polys = [get(n) for n in plan.committed] + list(mult)
+    data = None
+    if polys:
+        say("commit", 0, 1)
+        data = commit(polys, statement.advice_pcs)
+        data.commitment.absorb(tr)
+        w.section("advice/root")
+        w.digest(data.commitment.root)
+    phases["commit"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pool = ClaimPool(plan)
+    if lookups:
+        say("lookup", 0, 1)
+        lproof, lclaims = logup.prove(plan.tables, lookups, mult, tr)
+        w.section("lookup")
+        w.raw(lproof.to_bytes())
+        for k, cl in enumerate(lclaims.lookups):
+            pool.add(plan.column_claims(k, cl.point, cl.values))
+        for t, cl in enumerate(lclaims.multiplicities):
+            pool.add_multiplicity(t, cl.point, cl.values[0])
+    del lookups, mult
+    phases["lookup"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    n = len(plan.nodes)
+    for i, nl in enumerate(reversed(plan.nodes)):
+        t1 = time.perf_counter()
+        prove_node(nl, pool, values, tr, w)
+        kinds[nl.node.kind] = kinds.get(nl.node.kind, 0.0) + time.perf_counter() - t1
+        say("claims", i + 1, n)
+    pool.finish()
+    phases["claims"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    say("openings", 0, 1)
+    if data is not None:
+        w.section("opening/advice")
+        w.raw(open_batch(data, pool.advice_claims(), tr, statement.advice_pcs).to_bytes())
+    wclaims = pool.weight_claims(list(weights[2]) if weights is not None else [])
+    if wclaims:
+        w.section("opening/weights")
+        w.raw(open_batch(weights[1], wclaims, tr, statement.weight_pcs).to_bytes())
+    phases["openings"] = time.perf_counter() - t0
+    return w.getvalue(), w.sizes(), w.spans(), {"phases": phases, "node_kinds": kinds}
