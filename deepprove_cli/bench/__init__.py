@@ -11,4 +11,5 @@ SUITES: dict[str, tuple[str, str]] = {
     "lookup": ("deepprove_cli.bench.lookup", "logUp-GKR prover vs naive logUp witness (multiplicities + inversion); verifier"),
     "infer": ("deepprove_cli.bench.infer", "integer greedy generation vs the float reference (tokens/s); trace size"),
     "accuracy": ("deepprove_cli.bench.accuracy", "perplexity of the integer program vs the float reference"),
+    "e2e": ("deepprove_cli.bench.e2e", "load, infer, prove, verify one model: prove/infer ratio, proof size, per-node times"),
 }

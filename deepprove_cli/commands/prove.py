@@ -102,15 +102,22 @@ class LayerProgress:
         self.bar.update(description=f"proving: {stage}", completed=done, total=max(total, 1))
 
 
+def prove_with(files, prompt: list[int], outputs: list[int], progress=None):
+    """The prover's bundle for prompt + outputs under the model's id and weight parameters."""
+    prove_sequence = prover_entry()
+    return prove_sequence(files.qm, files.weights, list(prompt) + list(outputs), len(prompt), params=None,
+                          progress=progress, model_id=files.model_id,
+                          weight_params=files.vk.pcs if files.weights is not None else None)
+
+
 def prove_tokens(files, prompt: list[int], outputs: list[int]):
-    """Prove prompt + outputs with the model; returns the prover's bundle and its wall time."""
+    """Prove with a progress bar on a terminal; returns the bundle and the wall time."""
     from deepprove_cli.console import progress
 
-    prove_sequence = prover_entry()
+    prover_entry()  # a clear error before the bar if this dp has no prover
     t0 = time.perf_counter()
     with progress("proving", total=1) as bar:
-        bundle = prove_sequence(files.qm, files.weights, list(prompt) + list(outputs), len(prompt),
-                                params=None, progress=LayerProgress(bar), vk=files.vk)
+        bundle = prove_with(files, prompt, outputs, LayerProgress(bar))
     return bundle, time.perf_counter() - t0
 
 

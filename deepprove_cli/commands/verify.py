@@ -35,12 +35,12 @@ def expected_id(value: str | None) -> str | None:
 
 
 def security_of_report(report) -> dict:
-    """The weakest opening's security in bits (conjectured, proven): every opening's figure is
-    computed by pcs.security_of from its parameters and shape; the proof is as strong as the weakest."""
-    sec = list(getattr(report, "security", None) or [])
-    if not sec:
-        return {"conjectured": None, "proven": None}
-    return {"conjectured": round(min(s.conjectured for s in sec), 2), "proven": round(min(s.proven for s in sec), 2)}
+    """The weakest opening's security in bits, conjectured and proven (the verifier computes each
+    opening's figure with pcs.security_of; a proof is as strong as its weakest opening)."""
+    def bits(v):
+        return round(float(v), 2) if v is not None and v != float("inf") else None
+
+    return {"conjectured": bits(report.security_bits), "proven": bits(report.security_proven_bits)}
 
 
 def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
@@ -75,7 +75,7 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
             vk = VerifyingKey.from_bytes(vk_bytes, "verifying key")
         except InputError as e:
             raise ProofInvalid(e.message) from None
-        verify_sequence = _verifier()
+        verify_sequence = verifier_entry()
         report = verify_sequence(vk, st, pf.proof)
     except ProofInvalid as e:
         doc["verify_s"] = round(time.perf_counter() - t0, 4)
@@ -94,7 +94,7 @@ class _Invalid(Exception):
         self.doc = doc
 
 
-def _verifier():
+def verifier_entry():
     import importlib.util
 
     if importlib.util.find_spec("deepprove_cli.verifier") is None:
