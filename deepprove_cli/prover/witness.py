@@ -15,8 +15,9 @@ from deepprove_cli.nodeproofs.base import WEIGHT_PREFIX
 
 def forward(plan, qm, timings: dict | None = None, progress=None, tamper=None) -> tuple[dict, dict]:
     """(int64 values of every tensor of the plan, node outputs the plan has no tensor for (the argmax)).
+    The argmax node's tokens must be the statement's outputs (InputError otherwise).
 
-    `tamper(op, new)` (tests: a cheating prover) may change what each op computes before it is stored;
+    `tamper(op, new, values)` (tests: a cheating prover) may change what each op computes before it is stored;
     the check against the node's evaluation is then skipped."""
     store = qm.store()
     ctx = EvalContext.full(plan.env.ids, keep_advice=True)
@@ -30,10 +31,12 @@ def forward(plan, qm, timings: dict | None = None, progress=None, tamper=None) -
             values[node.name] = _shaped(plan, node.name, out)
         else:
             outputs[node.name] = out
+        if node.kind == "argmax" and tamper is None:
+            check_greedy(plan, out)
         for op in nl.ops:
             new = op.forward(values)
             if tamper is not None:
-                tamper(op, new)
+                tamper(op, new, values)
             for name, v in new.items():
                 v = _shaped(plan, name, v)
                 if name in values and tamper is None and not np.array_equal(values[name], v):
@@ -47,11 +50,9 @@ def forward(plan, qm, timings: dict | None = None, progress=None, tamper=None) -
     return values, outputs
 
 
-def check_greedy(plan, outputs: dict, argmax_node: str | None) -> None:
+def check_greedy(plan, argmax) -> None:
     """The statement's output tokens must be the graph's argmax at rows n_prompt - 1 .. T - 1."""
-    if argmax_node is None or argmax_node not in outputs:
-        return
-    chosen = np.asarray(outputs[argmax_node], np.int64)[plan.env.n_prompt - 1:]
+    chosen = np.asarray(argmax, np.int64)[plan.env.n_prompt - 1:]
     bad = np.nonzero(chosen != plan.env.outputs)[0]
     if bad.size:
         i = int(bad[0])
