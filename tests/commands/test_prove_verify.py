@@ -147,3 +147,30 @@ def test_bench_e2e_records(model):
     assert prove["baseline"] == "e2e/infer" and prove["metrics"]["prove_infer_ratio"] > 0
     assert set(prove["metrics"]["timings"]["node_kinds"]) >= {"einsum", "embedding", "argmax"}
     assert recs["e2e/verify"]["metrics"]["security_bits"] >= 100
+
+
+def test_corrupted_commitment_file_gives_a_rejected_proof(model, tmp_path):
+    """model.dpc is memory-mapped, not re-hashed, by dp prove: a changed weight table there must not
+    yield a proof that verifies."""
+    import shutil
+
+    import numpy as np
+
+    from deepprove_cli.io import container
+
+    dpq, _ = model
+    local = str(tmp_path / "m.dpq")
+    for src, dst in ((dpq, local), (V.vk_path(dpq), V.vk_path(local)), (V.dpc_path(dpq), V.dpc_path(local))):
+        shutil.copy(src, dst)
+    raw = bytearray(open(V.dpc_path(local), "rb").read())
+    table = container.parse(raw, "dpc")["pcs/table/0"]
+    offset = table.ctypes.data - np.frombuffer(raw, np.uint8).ctypes.data
+    raw[offset + 4 * 10] ^= 1
+    open(V.dpc_path(local), "wb").write(bytes(raw))
+    path = str(tmp_path / "p.bin")
+    r = run_dp("prove", "--model", local, "--prompt", PROMPT, "--tokens", "2", "-o", path)
+    if r.returncode == 0:
+        r = run_dp("verify", path)
+        assert r.returncode == 1 and "weight opening" in _err(r)
+    else:
+        assert r.returncode in (1, 2) and "Traceback" not in r.stderr.decode()
