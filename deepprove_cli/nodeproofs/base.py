@@ -126,6 +126,12 @@ class Lowering:
     def name(self, suffix: str) -> str:
         return f"{self.node.name}.{suffix}"
 
+    def suffix_of(self, name: str) -> str:
+        """The suffix of a name inside this node's namespace (InputError for another node's name)."""
+        if not name.startswith(self.node.name + "."):
+            raise InputError(f"node {self.node.name}: {name!r} is not one of its tensor names")
+        return name[len(self.node.name) + 1:]
+
     def shape_of(self, name: str) -> tuple:
         return self.plan.tensors[name].shape
 

@@ -298,7 +298,11 @@ class ConstraintOp(Op):
         self.relation, self.produces, self._witness, self.label = relation, tuple(produces), witness, label
 
     def forward(self, values: dict) -> dict:
-        return dict(self._witness(values)) if self._witness else {}
+        """The committed advice this relation's witness computes (only the tensors it `produces`)."""
+        if not self._witness:
+            return {}
+        out = self._witness(values)
+        return {name: out[name] for name in self.produces}
 
     def proof_shape(self) -> ProofShape:
         r = self.relation

@@ -26,22 +26,34 @@ from deepprove_cli.relations.ranges import MAX_RANGE_BITS, RangeCheck
 from deepprove_cli.relations.split import SplitSpec
 
 
-def range_check(low, suffix: str, shape, bits: int, terms, const: int = 0) -> None:
-    """0 <= sum_k c_k bcast(T_k) + const [real] < 2^bits on every entry (relations.ranges.RangeCheck): a
-    direct column, a derived column (virtual, defined here) or committed 16-bit limbs with an identity
-    constraint."""
+def range_check(low, suffix: str, shape, bits: int, terms, const: int = 0) -> RangeCheck:
+    """0 <= sum_k c_k bcast(T_k) + const [real] < 2^bits on every entry (relations.ranges.RangeCheck), with
+    its limb identity (when wider than 16 bits) proven here at a fresh challenge."""
     rc = RangeCheck(low.name(suffix), shape, bits, terms, const)
+    declare_range(low, rc, identity=True)
+    return rc
+
+
+def declare_range(low, rc: RangeCheck, identity: bool) -> None:
+    """The columns of a RangeCheck named inside this node: a direct column (the tensor itself, declared by
+    the caller), a DERIVED column (a virtual tensor defined here by the check's linear relation) or
+    committed 16-bit limbs. `identity`: prove the limbs' identity here (False when the relation owning the
+    check proves it, as DivRem and RowMax do inside their own proofs; the caller then computes the limbs
+    in that relation's witness)."""
     if rc.direct:
         low.lookup(low.plan.range_table(rc.bits), [rc.terms[0][1].name])
-    elif rc.column_relation is not None:
-        col = low.tensor(suffix, shape, "virtual")
-        low.op(LinearOp(col, shape, rc.column_relation.terms, rc.const, label=f"range column {col}"))
+        return
+    suffix = low.suffix_of(rc.name)
+    if rc.column_relation is not None:
+        col = low.tensor(suffix, rc.shape, "virtual")
+        low.op(LinearOp(col, rc.shape, rc.column_relation.terms, rc.const, label=f"range column {col}"))
         low.lookup(low.plan.range_table(rc.bits), [col])
-    else:
-        limbs = [low.tensor(f"{suffix}.lo{j}", shape, "committed") for j in range(len(rc.widths))]
+        return
+    limbs = [low.tensor(low.suffix_of(limb.name), rc.shape, "committed") for limb in rc.limbs]
+    if identity:
         low.op(ConstraintOp(rc.identity, limbs, rc.witness, label=f"range limbs {rc.name}"))
-        for name, w in zip(limbs, rc.widths):
-            low.lookup(low.plan.range_table(w), [name])
+    for name, w in zip(limbs, rc.widths):
+        low.lookup(low.plan.range_table(w), [name])
 
 
 def guard(low, hi: str, shape, bound: int, k: int, known_width: int | None = None) -> None:
@@ -52,7 +64,7 @@ def guard(low, hi: str, shape, bound: int, k: int, known_width: int | None = Non
     bound = int(bound)
     bits = max(1, (2 * bound).bit_length())
     op = Operand(hi, shape)
-    suffix = hi[len(low.node.name) + 1:]
+    suffix = low.suffix_of(hi)
     if bits <= MAX_RANGE_BITS and (1 << bits) << k < P:
         range_check(low, f"{suffix}.bound", shape, bits, [(1, op)], bound)
     elif bits <= MAX_RANGE_BITS and (2 * bound + 1) << k < P:

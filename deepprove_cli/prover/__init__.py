@@ -24,6 +24,7 @@ class ProofBundle:
     sizes: dict = field(default_factory=dict)     # bytes per proof section
     timings: dict = field(default_factory=dict)   # {"phases": {...}, "node_kinds": {...}} seconds
     sections: list = field(default_factory=list)  # (name, start, end) of every section, in order
+    stats: dict = field(default_factory=dict)     # committed elements, lookup rows (per node kind), tables
 
 
 def weight_params_for(commitment):
@@ -79,7 +80,7 @@ def prove_sequence(qmodel, weights, tokens, n_prompt: int, *, params=None, progr
     values, _ = forward(plan, qmodel, witness_kinds, progress)
     values = to_field_values(values)
     t_witness = time.perf_counter() - t0
-    proof, sizes, spans, timings = prove_plan(plan, statement, values, weights, progress=progress)
+    proof, sizes, spans, timings, stats = prove_plan(plan, statement, values, weights, progress=progress)
     timings["phases"] = {"witness": t_witness, **timings["phases"]}
     timings["witness_node_kinds"] = witness_kinds
-    return ProofBundle(statement.to_json(), proof, sizes, timings, spans)
+    return ProofBundle(statement.to_json(), proof, sizes, timings, spans, stats)

@@ -85,7 +85,8 @@ def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None
 
 
 def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, multiplicities=None):
-    """(proof bytes, sizes, spans, timings) for field `values` of every tensor. `weights` = (Commitment,
+    """(proof bytes, sizes, spans, timings, stats) for field `values` of every tensor (consumed: each
+    node's tensors are dropped once its claims are proven). `weights` = (Commitment,
     ProverData, names) or None; `multiplicities(tables, lookups)` defaults to the validating count."""
     from deepprove_cli.lookup import logup
     from deepprove_cli.lookup.layout import Lookup
@@ -104,6 +105,8 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
                for k, u in enumerate(plan.lookups)]
     mult = (multiplicities or compute_multiplicities)(plan.tables, lookups) if lookups else []
     polys = [get(n) for n in plan.committed] + list(mult)
+    stats = plan_stats(plan, [len(m) for m in mult])
+    del get
     data = None
     if polys:
         say("commit", 0, 1)
@@ -129,9 +132,14 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
 
     t0 = time.perf_counter()
     n = len(plan.nodes)
+    owned: dict[str, list[str]] = {}
+    for info in plan.tensors.values():
+        owned.setdefault(info.node, []).append(info.name)
     for i, nl in enumerate(reversed(plan.nodes)):
         t1 = time.perf_counter()
         prove_node(nl, pool, values, tr, w)
+        for name in owned.get(nl.node.name, ()):  # read only by this node's ops and its consumers (done)
+            values.pop(name, None)
         kinds[nl.node.kind] = kinds.get(nl.node.kind, 0.0) + time.perf_counter() - t1
         say("claims", i + 1, n)
     pool.finish()
@@ -147,4 +155,24 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
         w.section("opening/weights")
         w.raw(open_batch(weights[1], wclaims, tr, statement.weight_pcs).to_bytes())
     phases["openings"] = time.perf_counter() - t0
-    return w.getvalue(), w.sizes(), w.spans(), {"phases": phases, "node_kinds": kinds}
+    return w.getvalue(), w.sizes(), w.spans(), {"phases": phases, "node_kinds": kinds}, stats
+
+
+def plan_stats(plan, table_sizes) -> dict:
+    """What the proof commits and looks up, in padded elements, in total and per node kind."""
+    per_kind: dict[str, dict] = {}
+    kind_of = {nl.node.name: nl.node.kind for nl in plan.nodes}
+
+    def add(node: str, key: str, n: int):
+        d = per_kind.setdefault(kind_of.get(node, "tables"), {"committed": 0, "lookup_rows": 0})
+        d[key] += n
+
+    for name in plan.committed:
+        info = plan.tensors[name]
+        add(info.node, "committed", 1 << info.layout.num_vars)
+    for u in plan.lookups:
+        add(u.node, "lookup_rows", 1 << plan.tensors[u.columns[0]].layout.num_vars)
+    return {"committed_polys": len(plan.committed) + len(table_sizes),
+            "committed_elements": sum(d["committed"] for d in per_kind.values()) + sum(table_sizes),
+            "lookup_rows": sum(d["lookup_rows"] for d in per_kind.values()),
+            "tables": {t.name: t.size for t in plan.tables}, "per_kind": per_kind}

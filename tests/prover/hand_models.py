@@ -40,6 +40,7 @@ def mlp_model(seed: int = 7, V: int = 19, D: int = 8, F: int = 12, max_len: int 
     -> limbs -> einsum over limbs -> requant(limb form) -> add(clamp, residual) -> reshape -> kvcache
     -> reshape -> einsum -> argmax."""
     rng = np.random.default_rng(seed)
+    k_up, k_down = 6 + max(0, (D // 8 - 1).bit_length()), 8 + max(0, (F // 12 - 1).bit_length())  # wider sums
     tables = TableSet()
     arrays = {
         "embed.table": rng.integers(-50, 50, (V, D)),
@@ -57,13 +58,13 @@ def mlp_model(seed: int = 7, V: int = 19, D: int = 8, F: int = 12, max_len: int 
     for node in [
         Embedding("embed", [], {"source": "tokens"}, {"table": "embed.table"}),
         Einsum("up", ["embed"], {"spec": "tk,ok->to"}, {"w": "up.w"}),
-        Requant("up_q", ["up"], {"k": 6, "s": 0, "clamp_j": 2}, {"m": "up_q.m", "bias": "up.bias"}, {"clamp": clamp_a}),
+        Requant("up_q", ["up"], {"k": k_up, "s": 0, "clamp_j": 2}, {"m": "up_q.m", "bias": "up.bias"}, {"clamp": clamp_a}),
         Lookup("act", ["up_q"], {}, {}, {"table": gelu}),
         Mul("gate", ["act", "up_q"]),
         Requant("gate_q", ["gate"], {"k": 10, "s": 3, "m": 5, "clamp_j": 0}, {}, {"clamp": clamp_b}),
         Limbs("gate_l", ["gate_q"], {"shift": 4}),
         Einsum("down", ["gate_l"], {"spec": "tlk,ok->tlo"}, {"w": "down.w"}),
-        Requant("down_q", ["down"], {"k": 8, "s": 3, "s_hi": 2, "limb_shift": 4}, {"m": "down_q.m"}),
+        Requant("down_q", ["down"], {"k": k_down, "s": 3, "s_hi": 2, "limb_shift": 4}, {"m": "down_q.m"}),
         Add("resid", ["embed", "down_q"], {"clamp_j": 3}, {}, {"clamp": clamp_c}),
         Reshape("resid2", ["resid"], {"shape": [2, D // 2]}),
         KVCache("resid_c", ["resid2"]),

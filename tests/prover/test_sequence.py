@@ -45,6 +45,9 @@ def test_complete_and_deterministic(model, run):
     assert {"advice/root", "lookup", "opening/advice", "node/requant", "node/argmax"} <= set(b.sizes)
     assert set(b.timings["phases"]) == {"witness", "commit", "lookup", "claims", "openings"}
     assert {"einsum", "requant", "lookup", "mul", "limbs", "add", "argmax"} <= set(b.timings["node_kinds"])
+    st = b.stats
+    assert st["committed_elements"] == sum(d["committed"] for d in st["per_kind"].values()) + sum(st["tables"].values())
+    assert st["per_kind"]["requant"]["lookup_rows"] > 0 and st["per_kind"]["lookup"]["committed"] == 8 * 16
 
 
 @pytest.mark.parametrize("field", ["prompt", "output", "fewer", "more_prompt", "queries", "model"])
