@@ -41,11 +41,22 @@ def default_model() -> str:
                      hint="give --model model.dpq, set DP_MODEL, or run `make demo` once to prepare demo/smollm2.dpq")
 
 
+def stdin_piped() -> bool:
+    """Whether stdin is a pipe or a redirected file (not a terminal, /dev/null or closed)."""
+    import stat
+
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
 def prompt_text(prompt: str | None) -> str:
     """--prompt TEXT, --prompt - (stdin), or a prompt piped in on stdin when --prompt is absent."""
     from deepprove_cli.commands.quantize import read_text
 
-    if prompt == "-" or (prompt is None and not sys.stdin.isatty()):
+    if prompt == "-" or (prompt is None and stdin_piped()):
         return read_text("-", "prompt")
     if prompt is None:
         raise InputError("no prompt: give --prompt TEXT or pipe the prompt on stdin",

@@ -137,3 +137,16 @@ def test_prove_run_of_another_model(models, tmp_path):
     assert json.loads(r.stdout)["model_id"] == summary["model_id"]
     r = run_dp("prove", run, "--model", other_dpq, "-o", str(tmp_path / "p.bin"))
     assert r.returncode == 2 and "another model" in _err(r)
+
+
+def test_prove_without_a_prompt(models, tmp_path):
+    """No --prompt and nothing piped in (stdin a terminal or /dev/null): a usage error, not an empty prompt."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    dpq, _ = models["llama"]
+    r = subprocess.run([sys.executable, "-m", "deepprove_cli", "prove", "--model", dpq, "--tokens", "2"],
+                       stdin=subprocess.DEVNULL, capture_output=True, cwd=REPO, timeout=300)
+    assert r.returncode == 2 and "no prompt" in _err(r)
