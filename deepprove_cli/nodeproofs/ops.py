@@ -39,6 +39,10 @@ class Op:
     produces: tuple[str, ...] = ()
     label: str = "op"
     constraint = False  # True: proven at fresh challenges, with no incoming claim
+    # Claims proven one by one rather than reduced to one first, up to this many: an op whose proof of a
+    # claim costs a few evaluations (linear relations) or nothing (views) passes its claims on, and the
+    # claims meet where a reduction is due anyway (an einsum, a committed tensor's opening).
+    each_claim_max = 0
 
     def forward(self, values: dict) -> dict:
         """The tensors this op computes (int64), from `values` (int64)."""
@@ -58,6 +62,8 @@ class LinearOp(Op):
     """sum_k c_k bcast(T_k) + const [real] = 0, the term `defines` being the tensor this op defines (its
     coefficient must divide the rest exactly). A claim on it gives claims on the other witness terms
     at (their parts of) the same point; the prover sends their values (elementwise.LinearRelation)."""
+
+    each_claim_max = 4
 
     def __init__(self, defines: str, shape, terms, const: int = 0, label: str = "linear"):
         self.relation = LinearRelation(shape, terms, const, name=label)
@@ -115,6 +121,10 @@ class EinsumOp(Op):
         self.defines = relation.out.name
         self._forward = forward
         self.label = label
+        # a sumcheck much smaller than the output (a per-channel scale, a row selection): each claim's
+        # own fold and sumcheck cost less than reducing the claims over the whole output first
+        if relation.sc_layout.num_vars + 2 < relation.out.layout.num_vars:
+            self.each_claim_max = 4
 
     def forward(self, values: dict) -> dict:
         if self._forward is not None:
@@ -196,6 +206,8 @@ class SliceOp(Op):
     """out = src[..., index, ...] along `axis`: a claim on out is the claim on src with the axis's
     coordinates set to the bits of `index` (no proof)."""
 
+    each_claim_max = 1 << 16
+
     def __init__(self, defines: str, src: str, src_shape, axis: int, index: int, label: str = "slice"):
         self.defines, self.src, self.axis, self.index, self.label = defines, src, int(axis), int(index), label
         self.src_layout = TensorLayout(src_shape)
@@ -233,6 +245,8 @@ def same_padded_table(a_shape, b_shape) -> bool:
 class AliasOp(Op):
     """out is src read in another shape with the SAME padded table (checked): claims pass unchanged."""
 
+    each_claim_max = 1 << 16
+
     def __init__(self, defines: str, src: str, src_shape, shape, label: str = "alias"):
         if not same_padded_table(src_shape, shape):
             raise InputError(f"{label}: {tuple(src_shape)} -> {tuple(shape)} changes the padded layout (a permutation "
@@ -252,6 +266,8 @@ class AliasOp(Op):
 
 class PublicOp(Op):
     """out is a public tensor: the verifier evaluates it at the claim's point itself (no proof)."""
+
+    each_claim_max = 1 << 16
 
     def __init__(self, defines: str, public: PublicTensor, label: str = "public"):
         self.defines, self.public, self.label = defines, public, label

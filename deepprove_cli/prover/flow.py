@@ -74,13 +74,16 @@ def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None
         claims = pool.take(op.defines)
         if not claims:
             continue
-        claim = claims[0]
-        if len(claims) > 1:
+        if len(claims) > op.each_claim_max:
             table = TensorLayout(pool.plan.tensors[op.defines].shape).table(values[op.defines], op.defines)
             proof, claim = prove_reduce(claims, table, transcript)
             proof.write(w)
-        proof, new = op.prove(claim, values, transcript)
-        proof.write(w)
+            claims = [claim]
+        new = []
+        for claim in claims:
+            proof, more = op.prove(claim, values, transcript)
+            proof.write(w)
+            new += more
         pool.add(new)
 
 

@@ -27,11 +27,11 @@ def verify_node(nl, pool: ClaimPool, r: Reader, transcript) -> None:
             claims = pool.take(op.defines)
             if not claims:
                 continue
-            claim = claims[0]
-            if len(claims) > 1:
+            if len(claims) > op.each_claim_max:
                 shape = reduce_shape(len(claims), claims[0].num_vars)
-                claim = verify_reduce(claims, RelationProof.read(r, shape), transcript)
-            pool.add(op.verify(claim, RelationProof.read(r, op.proof_shape()), transcript))
+                claims = [verify_reduce(claims, RelationProof.read(r, shape), transcript)]
+            for claim in claims:
+                pool.add(op.verify(claim, RelationProof.read(r, op.proof_shape()), transcript))
         except ProofInvalid as e:
             raise ProofInvalid(f"{_where(nl, op)}: {e.message}") from None
         except InputError as e:

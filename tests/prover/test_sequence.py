@@ -72,6 +72,17 @@ def test_statement_fields_are_bound(model, run, field):
         _verify(model, st, b.proof_bytes, **kw)
 
 
+@pytest.mark.parametrize("prompt,n", [([5], 1), ([5], 2), ([1, 2, 3, 4, 5, 6, 7], 1)])
+def test_short_sequences(prompt, n):
+    """One row (T = 1: no row variables), one prompt token, no generated token fed back."""
+    from tests.prover.hand_models import shifted_model
+
+    m = shifted_model()
+    toks = greedy(m, prompt, n)
+    b = prove_sequence(m, None, toks, len(prompt))
+    assert _verify(m, b.statement, b.proof_bytes).T == len(toks) - 1
+
+
 def test_statement_against_another_key(model, run):
     _, b = run
     with pytest.raises(ProofInvalid, match="names model"):
