@@ -10,7 +10,7 @@ from deepprove_cli.graph.node import EvalContext, Node, Store, register
 from deepprove_cli.model import intops
 
 
-FEW_ROWS = 32
+FEW_ROWS = 64
 _ROWS_SPECS = ("tk,ok->to", "tlk,ok->tlo")  # rows of a times the weights' rows: a kernel for few rows
 
 
