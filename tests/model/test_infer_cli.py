@@ -54,6 +54,14 @@ def test_prompt_from_stdin(tiny):
     assert json.loads(a.stdout)["output_tokens"] == json.loads(b.stdout)["output_tokens"]
 
 
+def test_prompt_that_is_not_text_is_refused(tiny):
+    _, dpq = tiny["llama"]
+    r = run_dp("infer", dpq, "--prompt", "-", "--tokens", "2", input=b"bad \xff byte")
+    assert r.returncode == 2 and "not valid UTF-8" in _err(r)
+    r = run_dp("infer", dpq, "--prompt", b"bad \xff byte", "--tokens", "2")  # argv: a lone surrogate
+    assert r.returncode == 2 and "not valid Unicode" in _err(r)
+
+
 def test_empty_prompt_rules(tiny):
     _, llama = tiny["llama"]
     r = run_dp("infer", llama, "--prompt", "", "--tokens", "2")
