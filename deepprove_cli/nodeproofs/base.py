@@ -141,6 +141,10 @@ class Lowering:
             raise InputError(f"node {self.node.name}: input {name!r} was not lowered")
         return name
 
+    def input_bound(self, i: int = 0) -> int:
+        """The graph's worst-case |value| of input i (public: quantize-time bounds in the key)."""
+        return int(self.plan.graph[self.node.inputs[i]].bound)
+
     def operand(self, name: str, shape=None) -> Operand:
         """A witness operand on a declared tensor (optionally read in another shape with the same
         table, e.g. a per-row (T,) tensor as (T, 1))."""

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from deepprove_cli.errors import InputError
+
 from deepprove_cli.nodeproofs.base import NodeProof, register
 from deepprove_cli.nodeproofs.ops import AliasOp, EinsumOp, SliceOp, StackOp, TableOp
 from deepprove_cli.nodeproofs.splits import limb_terms, linear, mul_shift, scaled_multiplier, soft_clamp, split
 from deepprove_cli.relations.elementwise import mul
 from deepprove_cli.relations.layout import Operand
 from deepprove_cli.relations.public import Dense
-
-
-def _bound(low, i: int = 0) -> int:
-    return int(low.plan.graph[low.node.inputs[i]].bound)
 
 
 def _clamped_or_plain(low, terms, shape, pre_bound: int) -> None:
@@ -38,7 +36,7 @@ class AddProof(NodeProof):
     def lower(self, node, low) -> None:
         shape = low.full(node.shape)
         terms = [(1, Operand(low.input(i), shape)) for i in range(2)]
-        _clamped_or_plain(low, terms, shape, int(node.inter.get("sum", _bound(low, 0) + _bound(low, 1))))
+        _clamped_or_plain(low, terms, shape, int(node.inter.get("sum", low.input_bound(0) + low.input_bound(1))))
 
 
 @register
@@ -77,6 +75,9 @@ class RequantProof(NodeProof):
         x = low.input(0)
         shape = low.full(node.shape)
         m = low.array("m") if "m" in node.arrays else int(node.params["m"])
+        if isinstance(m, Operand):
+            raise InputError(f"requant {node.name}: a committed multiplier is not supported (the split guards "
+                             "need its bound in clear: keep multipliers in the key)")
         m_bound = int(np.abs(m.values()).max()) if isinstance(m, Dense) else abs(int(m))
         parts = node._parts()
         # a lone part feeding a j = 0 clamp is looked up as it is: the table's domain bounds it
@@ -90,7 +91,7 @@ class RequantProof(NodeProof):
                 xp = low.tensor(f"part{sel}", shape, "virtual")
                 low.op(SliceOp(xp, x, low.shape_of(x), 1, sel, label=f"limb part {xp}"))
             tag = "p" if sel is None else f"p{sel}"
-            terms += mul_shift(low, tag, xp, shape, scaled_multiplier(m, f), m_bound * f, k, s, _bound(low), width)
+            terms += mul_shift(low, tag, xp, shape, scaled_multiplier(m, f), m_bound * f, k, s, low.input_bound(), width)
         if "bias" in node.arrays:
             terms.append((1, low.array("bias")))
         _clamped_or_plain(low, terms, shape, int(node.inter.get("pre_clamp", node.bound)))
@@ -107,7 +108,7 @@ class LimbsProof(NodeProof):
         x = low.input(0)
         shape = low.shape_of(x)
         L = int(node.params["shift"])
-        hi, limbs = split(low, "hi", shape, [(1, Operand(x, shape))], L, False, (_bound(low) >> L) + 1)
+        hi, limbs = split(low, "hi", shape, [(1, Operand(x, shape))], L, False, (low.input_bound() >> L) + 1)
         lo = limbs[0] if len(limbs) == 1 else linear(low, "lo", shape, limb_terms(limbs, shape))
         out = low.out()
         low.op(StackOp(out, [hi, lo], shape, 1, label=f"limbs {node.name}"))

@@ -37,7 +37,7 @@ class ArgmaxProof(NodeProof):
         N = toks.size
         if N < 1 or env.n_prompt - 1 + N != T:
             raise InputError(f"argmax: {N} generated tokens do not match {T} rows and {env.n_prompt} prompt tokens")
-        B = int(low.plan.graph[node.inputs[0]].bound)
+        B = low.input_bound(0)
         bits = max(1, (2 * B).bit_length())
         if bits > MAX_RANGE_BITS or (1 << bits) + 2 * B >= P:
             raise InputError(f"argmax {node.name}: logits bounded by {B} are too wide to compare in the field")

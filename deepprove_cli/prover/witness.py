@@ -14,15 +14,28 @@ from deepprove_cli.nodeproofs.base import WEIGHT_PREFIX
 
 
 def forward(plan, qm, timings: dict | None = None, progress=None, tamper=None) -> tuple[dict, dict]:
-    """(int64 values of every tensor of the plan, node outputs the plan has no tensor for (the argmax)).
+    """(values of every tensor of the plan, node outputs the plan has no tensor for (the argmax)).
     The argmax node's tokens must be the statement's outputs (InputError otherwise).
 
-    `tamper(op, new, values)` (tests: a cheating prover) may change what each op computes before it is stored;
-    the check against the node's evaluation is then skipped."""
+    Values are computed as int64 and converted to canonical field elements (uint32) as soon as nothing
+    evaluates them any more: a node's inner tensors after its own ops, its output after its last reader
+    (the weights stay integers; `to_field_values` converts what is left). `tamper(op, new, values)`
+    (tests: a cheating prover) may change what each op computes before it is stored; the check against
+    the node's evaluation is then skipped."""
+    from deepprove_cli.field.babybear import to_field
+
     store = qm.store()
     ctx = EvalContext.full(plan.env.ids, keep_advice=True)
     values = {w: np.asarray(qm.arrays[w[len(WEIGHT_PREFIX):]]) for w in plan.weights}
     outputs = {}
+    last_read = {}
+    for i, nl in enumerate(plan.nodes):
+        for src in nl.node.inputs:
+            last_read[src] = i
+    inner: dict[str, list[str]] = {}
+    for info in plan.tensors.values():
+        if info.node and info.name != info.node:
+            inner.setdefault(info.node, []).append(info.name)
     for i, nl in enumerate(plan.nodes):
         t0 = time.perf_counter()
         node = nl.node
@@ -43,6 +56,11 @@ def forward(plan, qm, timings: dict | None = None, progress=None, tamper=None) -
                     raise InputError(f"node {node.name}: its proof ({op.label}) computes another {name} than "
                                      f"the node's evaluation (a lowering bug)")
                 values[name] = v
+        done = inner.get(node.name, []) + [s for s in set(node.inputs) if last_read[s] == i and s in plan.tensors]
+        if node.name in plan.tensors and node.name not in last_read:
+            done.append(node.name)
+        for name in done:
+            values[name] = to_field(values[name])
         if timings is not None:
             timings[node.kind] = timings.get(node.kind, 0.0) + time.perf_counter() - t0
         if progress:
@@ -69,7 +87,9 @@ def _shaped(plan, name: str, v) -> np.ndarray:
 
 
 def to_field_values(values: dict) -> dict:
-    """Canonical field elements (uint32, unpadded) of every tensor."""
+    """Canonical field elements (uint32, unpadded) of every tensor (those already converted kept). The
+    weights stay integers (often memory-mapped): a relation converts them where it reads them, once."""
     from deepprove_cli.field.babybear import to_field
 
-    return {name: to_field(v) for name, v in values.items()}
+    return {name: v if v.dtype == np.uint32 or name.startswith(WEIGHT_PREFIX) else to_field(v)
+            for name, v in values.items()}

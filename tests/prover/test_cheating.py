@@ -48,7 +48,7 @@ def cheated_greedy(model, n: int, tamper) -> list[int]:
         plan = copy.copy(plan)
         plan.nodes = [nl for nl in plan.nodes if nl.node.kind != "argmax"]
         vals, _ = forward(plan, model, tamper=tamper)
-        toks.append(int(np.argmax(vals["logits"][-1])))
+        toks.append(int(np.argmax(from_field(vals["logits"])[-1])))
     return toks
 
 
