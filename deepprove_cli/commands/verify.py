@@ -55,7 +55,7 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
     try:
         pf = read_proof(proof_path)
     except ProofInvalid as e:
-        raise _Invalid(e.message, doc) from None
+        raise VerifyFailed(e.message, doc) from None
     st = pf.statement
     doc.update(model_id=pf.model_id, prompt_tokens=pf.prompt_tokens, output_tokens=pf.output_tokens,
                proof_bytes=len(pf.proof))
@@ -79,7 +79,7 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
         report = verify_sequence(vk, st, pf.proof)
     except ProofInvalid as e:
         doc["verify_s"] = round(time.perf_counter() - t0, 4)
-        raise _Invalid(e.message, doc) from None
+        raise VerifyFailed(e.message, doc) from None
     doc["verify_s"] = round(time.perf_counter() - t0, 4)
     sec = security_of_report(report)
     doc.update(valid=True, security_bits=sec["conjectured"], security_bits_proven=sec["proven"])
@@ -87,7 +87,9 @@ def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
     return doc
 
 
-class _Invalid(Exception):
+class VerifyFailed(Exception):
+    """The proof is invalid: `reason` names the first failing check, `doc` what was read before it."""
+
     def __init__(self, reason: str, doc: dict):
         super().__init__(reason)
         self.reason = reason
@@ -139,7 +141,7 @@ def verify_cmd(proof, vk_file, expect, as_json):
     expect = expected_id(expect)
     try:
         doc = check(proof, vk_file, expect)
-    except _Invalid as e:
+    except VerifyFailed as e:
         doc = dict(e.doc, reason=e.reason)
         if as_json:
             click.echo(json.dumps(doc))

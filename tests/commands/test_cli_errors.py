@@ -15,8 +15,8 @@ from tests.conftest import run_dp
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory):
-    d = str(tmp_path_factory.mktemp("cli"))
+def models(model_dir):
+    d = model_dir
     return {"llama": quantized("llama", d, **COMMITTED), "gpt2": quantized("gpt2", d)}
 
 

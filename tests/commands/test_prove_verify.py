@@ -16,8 +16,8 @@ N = 3
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    return provable(str(tmp_path_factory.mktemp("provable")))
+def model(model_dir):
+    return provable(model_dir)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,16 @@ def _rewrite(raw: bytes, tmp_path, name: str, **changes) -> str:
     return str(path)
 
 
+def _check_invalid(path: str) -> str:
+    """`dp verify`'s checks in this process (the CLI's exit codes are covered above): the reason."""
+    from deepprove_cli.commands.verify import VerifyFailed, check
+
+    with pytest.raises(VerifyFailed) as e:
+        check(path, None, None)
+    assert e.value.doc["valid"] is False
+    return e.value.reason
+
+
 def test_changed_statement_is_invalid(proved, tmp_path):
     _, doc, raw = proved
     outs, prompt = doc["output_tokens"], doc["prompt_tokens"]
@@ -101,8 +111,7 @@ def test_changed_statement_is_invalid(proved, tmp_path):
              "prompt": {"prompt_tokens": [(prompt[0] + 1) % 281] + prompt[1:]},
              "fewer": {"output_tokens": outs[:-1], "T": len(prompt) + len(outs) - 2}}
     for name, change in cases.items():
-        rc, rep = _verify_json(_rewrite(raw, tmp_path, name + ".bin", **change))
-        assert rc == 1 and rep["valid"] is False and rep["reason"], (name, rep)
+        assert _check_invalid(_rewrite(raw, tmp_path, name + ".bin", **change)), name
     pf = parse_proof(raw)
     protocol = dict(pf.statement["protocol"], target_bits=90)
     rc, rep = _verify_json(_rewrite(raw, tmp_path, "target.bin", protocol=protocol))
@@ -121,13 +130,14 @@ def test_changed_proof_bytes_are_invalid(proved, tmp_path):
         start += size
         path = tmp_path / f"flip-{section.replace('/', '_')}.bin"
         path.write_bytes(proof_bytes(ProofFile(pf.statement, bytes(b), pf.vk, pf.sizes)))
-        r = run_dp("verify", str(path))
-        assert r.returncode == 1 and "invalid: " in _err(r), section
+        assert _check_invalid(str(path)), section
+    r = run_dp("verify", str(path))
+    assert r.returncode == 1 and "invalid: " in _err(r)
 
 
-def test_key_of_another_model_is_invalid(proved, tmp_path_factory):
+def test_key_of_another_model_is_invalid(proved, model_dir):
     path, doc, raw = proved
-    other_dpq, other = quantized("gpt2", str(tmp_path_factory.mktemp("other")))
+    other_dpq, other = quantized("gpt2", model_dir)
     r = run_dp("verify", path, "--model", V.vk_path(other_dpq))
     assert r.returncode == 1 and "model id" in _err(r)
     rc, rep = _verify_json(path, "--expect-model", other["model_id"])

@@ -16,8 +16,8 @@ from tests.graph.tiny_models import tiny_paths
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("vk"))
+def workdir(model_dir):
+    return model_dir
 
 
 @pytest.fixture(scope="module")
