@@ -9,8 +9,9 @@ with --quick and no --model: a tiny synthetic llama made in a temporary director
 
 Records (bench.record schema): e2e/infer (tokens/s), e2e/prove (baseline e2e/infer: speedup = infer
 time / prove time, so 1/speedup is the prove/infer ratio), e2e/verify. Metrics: proof size and its
-per-component breakdown, the prover's time per node kind and per phase (the bundle's timings),
-security bits, T, peak RSS per stage (each record's peak_rss_mb covers its stage only).
+per-component breakdown, the prover's time per node kind and per phase (the bundle's timings), its
+counts (elements committed, lookup rows per node kind, tables: the bundle's stats), security bits,
+peak RSS per stage (each record's peak_rss_mb covers its stage only).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def run_stages(dpq: str, n_tokens: int, n_prompt: int) -> list[Record]:
                       baseline_name="e2e/infer", baseline=t_infer,
                       metrics={"prove_infer_ratio": round(t_prove.median / t_infer.median, 2),
                                "proof_bytes": len(bundle.proof_bytes), "file_bytes": len(raw),
-                               "sizes": dict(bundle.sizes), "timings": dict(getattr(bundle, "timings", {}) or {})}))
+                               "sizes": dict(bundle.sizes), "timings": dict(getattr(bundle, "timings", {}) or {}),
+                               "stats": dict(getattr(bundle, "stats", {}) or {})}))
     verify_sequence = verifier_entry()
     info("e2e: verify")
 

@@ -184,7 +184,7 @@ def prove_cmd(run, model, prompt, n_tokens, output, embed_vk, as_json):
     n = write_proof(output, pf)
     doc = {"proof": output, "file_bytes": n, "proof_bytes": len(pf.proof), "model_id": files.model_id,
            "prompt_tokens": prompt_ids, "output_tokens": out_ids, "infer_s": infer_s, "prove_s": round(prove_s, 3),
-           "sizes": pf.sizes, "timings": getattr(bundle, "timings", {})}
+           "sizes": pf.sizes, "timings": getattr(bundle, "timings", {}), "stats": getattr(bundle, "stats", {})}
     if as_json:
         click.echo(json.dumps(doc))
     else:
