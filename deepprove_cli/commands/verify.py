@@ -4,7 +4,8 @@ Order of checks (the first failure is the reason, exit 1): the proof file parses
 verifying key (`--model`, else the one embedded in the proof) hashes to the statement's model id;
 the model id is the expected one (`--expect-model`); the key parses; the proof verifies against
 the key and the statement (`verifier.verify_sequence`, which names its failing check). Usage errors
-(a missing file, a malformed --expect-model, a proof without a key and no --model) exit 2.
+(a missing file, a --model file that is no verifying key, a malformed --expect-model, a proof without
+a key and no --model) exit 2.
 
 Without --model or --expect-model the model id is only the proof's own claim: the output says so.
 Human output goes to stderr; --json prints one document on stdout and nothing else, valid or not.
@@ -13,6 +14,7 @@ Human output goes to stderr; --json prints one document on stdout and nothing el
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -43,15 +45,27 @@ def security_of_report(report) -> dict:
     return {"conjectured": bits(report.security_bits), "proven": bits(report.security_proven_bits)}
 
 
+def key_file(path: str) -> bytes:
+    """--model's bytes; a file that is not a verifying key at all (e.g. the .dpq) is a usage error."""
+    from deepprove_cli.io.proof_file import read_bytes
+    from deepprove_cli.model.vk import VK_MAGIC, vk_path
+
+    data = read_bytes(path, "verifying key (model.vk)")
+    if data[:8] != VK_MAGIC:
+        hint = f"the key beside a model.dpq is {os.path.basename(vk_path(path))}" if data[:8] == b"DPQUANT\0" else None
+        raise InputError(f"--model {path} is not a verifying key (model.vk)", hint=hint)
+    return data
+
+
 def check(proof_path: str, vk_file: str | None, expect: str | None) -> dict:
     """Verify; returns the report document. Raises ProofInvalid (invalid) or InputError (usage)."""
-    from deepprove_cli.io.proof_file import read_bytes, read_proof
+    from deepprove_cli.io.proof_file import read_proof
     from deepprove_cli.model.vk import VerifyingKey, model_id_of
 
     doc = {"valid": False, "reason": None, "model_id": None, "prompt_tokens": None, "output_tokens": None,
            "security_bits": None, "security_bits_proven": None, "proof_bytes": None, "verify_s": None,
            "pinned": bool(vk_file or expect)}
-    vk_bytes = read_bytes(vk_file, "verifying key (model.vk)") if vk_file else None
+    vk_bytes = key_file(vk_file) if vk_file else None
     try:
         pf = read_proof(proof_path)
     except ProofInvalid as e:

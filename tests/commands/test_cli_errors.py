@@ -53,6 +53,8 @@ def test_verify_usage_errors(models, tmp_path):
     assert r.returncode == 2 and "carries no verifying key" in _err(r)
     r = run_dp("verify", proof, "--model", str(tmp_path / "missing.vk"))
     assert r.returncode == 2 and "no such file" in _err(r)
+    r = run_dp("verify", proof, "--model", dpq)
+    assert r.returncode == 2 and "not a verifying key" in _err(r) and ".vk" in _err(r)
     r = run_dp("verify", proof, "--expect-model", "xyz")
     assert r.returncode == 2 and "64 hex digits" in _err(r)
     r = run_dp("verify")
