@@ -55,14 +55,13 @@ def _mini_model(qm, chain, feeds, seed) -> HandModel:
     for i, (bound, shape) in enumerate(feeds):
         arrays[f"feed{i}.table"] = rng.integers(-bound, bound + 1, (rows,) + tuple(shape))
         names.append(g.add(Embedding(f"feed{i}", [], {"source": "tokens"}, {"table": f"feed{i}.table"}), st).name)
+    inputs = names
     for node in chain:
         n = copy.deepcopy(node)
-        if node is chain[0]:
-            n.inputs = names
-        else:
-            n.inputs = [prev]
+        n.inputs = inputs
         g.add(n, st)
-        prev = n.name
+        inputs = [n.name]
+    prev = inputs[0]
     if len(last.shape) != 1:
         g.add(Reshape("flat", [prev], {"shape": [width]}), st)
         prev = "flat"
