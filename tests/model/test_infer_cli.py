@@ -120,3 +120,18 @@ def test_quantize_command(tiny, tmp_path):
         assert r.returncode == 2 and message in _err(r), _err(r)
         assert not target.exists()
     np.testing.assert_array_equal(load_dpq(str(out)).arrays["embed.table"], qm.arrays["embed.table"])
+
+
+def test_bench_suites_on_a_tiny_model(tiny):
+    _, dpq = tiny["llama"]
+    r = run_dp("bench", "infer", "--model", dpq, "--quick", "--json")
+    assert r.returncode == 0, _err(r)
+    rec = json.loads(r.stdout)[0]
+    assert rec["suite"] == "infer" and rec["unit"] == "tokens/s" and rec["speedup"] > 0
+    assert rec["metrics"]["same_tokens"] in (True, False) and rec["metrics"]["trace_elements"] > 0
+    r = run_dp("bench", "accuracy", "--model", dpq, "--quick", "--json")
+    assert r.returncode == 0, _err(r)
+    m = json.loads(r.stdout)[0]["metrics"]
+    assert abs(m["ratio"] - 1) < 0.02 and m["tokens"] == 64
+    r = run_dp("bench", "accuracy", "--json")
+    assert r.returncode == 2 and "needs --model" in _err(r)
