@@ -62,6 +62,11 @@ class Statement:
         transcript.absorb_bytes(LABEL_STATEMENT, self.canonical())
 
 
+def absorb_weights(transcript, commitment) -> None:
+    """The weight commitment (its shape and root), or its absence: absorbed right after the statement."""
+    transcript.absorb_bytes(LABEL_WEIGHTS, b"" if commitment is None else commitment.to_bytes())
+
+
 def params_json(p) -> dict:
     return {k: v for k, v in asdict(p).items() if k in PARAM_FIELDS}
 

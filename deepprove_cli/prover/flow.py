@@ -18,7 +18,7 @@ import time
 
 from deepprove_cli.io.binary import Writer
 from deepprove_cli.nodeproofs.claims import ClaimPool
-from deepprove_cli.nodeproofs.statement import LABEL_WEIGHTS, TRANSCRIPT_LABEL
+from deepprove_cli.nodeproofs.statement import TRANSCRIPT_LABEL, absorb_weights
 from deepprove_cli.relations.layout import TensorLayout
 from deepprove_cli.transcript import Transcript
 
@@ -37,14 +37,6 @@ class SectionWriter(Writer):
     def spans(self) -> list[tuple[str, int, int]]:
         ends = [start for _, start in self.marks[1:]] + [len(self)]
         return [(name, start, end) for (name, start), end in zip(self.marks, ends)]
-
-
-def absorb_weights(transcript, commitment) -> None:
-    """The weight commitment (shape and root), or its absence."""
-    if commitment is None:
-        transcript.absorb_bytes(LABEL_WEIGHTS, b"")
-    else:
-        transcript.absorb_bytes(LABEL_WEIGHTS, commitment.to_bytes())
 
 
 def _tables(plan, values):

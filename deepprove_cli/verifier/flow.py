@@ -6,7 +6,7 @@ from __future__ import annotations
 from deepprove_cli.errors import InputError, ProofInvalid
 from deepprove_cli.io.binary import Reader
 from deepprove_cli.nodeproofs.claims import ClaimPool
-from deepprove_cli.nodeproofs.statement import LABEL_WEIGHTS, TRANSCRIPT_LABEL
+from deepprove_cli.nodeproofs.statement import TRANSCRIPT_LABEL, absorb_weights
 from deepprove_cli.relations.proof import RelationProof
 from deepprove_cli.transcript import Transcript
 
@@ -43,12 +43,12 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     from deepprove_cli.lookup.layout import Layout, LookupShape
     from deepprove_cli.lookup.proof import LookupProof
     from deepprove_cli.lookup.verifier import verify as verify_lookups
-    from deepprove_cli.pcs import Commitment, OpeningProof, ProofShape, security_of, verify_opening
+    from deepprove_cli.pcs import Commitment, security_of
 
     tr = Transcript(TRANSCRIPT_LABEL)
     statement.absorb(tr)
     com_w = key.weight_commitment
-    tr.absorb_bytes(LABEL_WEIGHTS, b"" if com_w is None else com_w.to_bytes())
+    absorb_weights(tr, com_w)
     r = Reader(bytes(proof_bytes), "sequence proof")
     num_vars = plan.advice_num_vars()
     com = None
@@ -77,14 +77,13 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     openings = []
     if com is not None:
         claims = pool.advice_claims()
-        _open(com, claims, r, tr, statement.advice_pcs, "advice opening", OpeningProof, ProofShape, verify_opening)
+        _open(com, claims, r, tr, statement.advice_pcs, "advice opening")
         openings.append(("advice", security_of(statement.advice_pcs, max(num_vars), len(num_vars), len(claims))))
     wclaims = pool.weight_claims(list(key.weight_names))
     if wclaims:
         if com_w is None or statement.weight_pcs is None:
             raise ProofInvalid("the proof needs the weight commitment, which the key or the statement lacks")
-        _open(com_w, wclaims, r, tr, statement.weight_pcs, "weight opening", OpeningProof, ProofShape,
-              verify_opening)
+        _open(com_w, wclaims, r, tr, statement.weight_pcs, "weight opening")
         openings.append(("weights", security_of(statement.weight_pcs, max(com_w.num_vars), len(com_w.num_vars),
                                                 len(wclaims))))
     r.finish()
@@ -95,7 +94,10 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     return {"openings": openings}
 
 
-def _open(com, claims, r, tr, params, what, OpeningProof, ProofShape, verify_opening) -> None:
+def _open(com, claims, r, tr, params, what: str) -> None:
+    """Read one opening proof from the stream under the verifier's shape and check it."""
+    from deepprove_cli.pcs import OpeningProof, ProofShape, verify_opening
+
     if com.mismatch(params):
         raise ProofInvalid(f"{what}: the commitment's {com.mismatch(params)} differ from the statement's parameters")
     try:
