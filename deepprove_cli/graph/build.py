@@ -37,6 +37,9 @@ from deepprove_cli.model.qtables import TableSet, TableSpec
 EPS_CAP = 1 << 27
 
 
+CLAMP_STEPS = 6  # soft clamps: 2^6 - 1 steps each side, so one clamp table serves every site
+
+
 def _bitlen(v: int) -> int:
     return int(v).bit_length()
 
@@ -107,13 +110,17 @@ class Builder:
         b = self.probe(node)
         if b < 1 << level_log2:
             return node
-        for m in range(16, 21):
-            j = max(0, _bitlen(b) - (m - 1))
-            if level_log2 - j >= 1:
-                break
-        else:
-            raise BoundError(f"op {node.name}: worst case {b} is too far above the clamp level 2^{level_log2}")
-        c = level_log2 - j
+        # one clamp table for every site: 2^c - 1 steps of 2^j each side (c = CLAMP_STEPS, fewer only
+        # for tiny levels), domain 2^16 or as wide as the worst case needs (at most 2^20)
+        c = min(CLAMP_STEPS, level_log2)
+        j = level_log2 - c
+        m = max(16, _bitlen(b >> j) + 1)
+        if m > 20:  # a worst case far above the level: coarser steps in a 2^20 table
+            m = 20
+            j = _bitlen(b) - (m - 1)
+            c = level_log2 - j
+            if c < 1:
+                raise BoundError(f"op {node.name}: worst case {b} is too far above the clamp level 2^{level_log2}")
         name = self.table(TableSpec(f"clamp{c}", "clamp", -(1 << (m - 1)), m, {"cmin": 1 - (1 << c), "cmax": (1 << c) - 1}))
         node.params["clamp_j"] = j
         node.tables["clamp"] = name
@@ -310,13 +317,12 @@ class Builder:
             s = intops.choose_limb(self.bound(sc), m, k_)
         u_bound = intops.mul_shift_bound(self.bound(sc), m, k_, s)[1]
         dmax = 2 * u_bound
-        # soft clamp of d into the exp table: hi = d >> j in a table of at most 2^20 entries, and at
-        # least 4 clamp steps so every clamped d lands where exp is 0 (d >= 3/4 of the domain)
-        j = max(0, _bitlen(dmax) - 16)
-        if qc.exp_log_size - j < 2:
-            j = max(0, _bitlen(dmax) - 20)
-        c = qc.exp_log_size - j
-        if c < 2:
+        # soft clamp of d into the exp table with 16 steps (d clamped lands in the last sixteenth of the
+        # domain, where exp is 0 at exp_frac bits): hi = d >> j in a table of 2^16 entries, or as wide
+        # as the worst case needs (at most 2^20)
+        c = 4
+        j = qc.exp_log_size - c
+        if _bitlen(dmax >> j) > 20:
             raise BoundError(f"op {p}softmax: scores too wide for the exp table (worst case {u_bound})")
         tables = {
             "exp": self.table(TableSpec("exp", "exp", 0, qc.exp_log_size,
