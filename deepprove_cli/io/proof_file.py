@@ -118,6 +118,8 @@ def parse_proof(data, source: str = "proof") -> ProofFile:
         c = container.parse(data, source, kind=PROOF_MAGIC, versions=[PROOF_VERSION])
     except InputError as e:
         raise ProofInvalid(e.message) from None
+    except RecursionError:  # json's decoder on a deeply nested header
+        raise ProofInvalid(f"{source}: corrupt header (nested too deeply)") from None
     meta = c.meta
     if set(meta) != {"statement", "sizes"}:
         raise ProofInvalid(f"{source}: header sections {sorted(meta)} are not ['sizes', 'statement']")

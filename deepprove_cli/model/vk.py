@@ -221,12 +221,12 @@ class VerifyingKey:
     def from_bytes(cls, data, source: str = "model.vk") -> "VerifyingKey":
         """Parse a key strictly: InputError names the first thing wrong (a key from a stranger must
         never raise anything else)."""
-        c = container.parse(data, source, kind=VK_MAGIC, versions=[VK_VERSION])
         try:
+            c = container.parse(data, source, kind=VK_MAGIC, versions=[VK_VERSION])
             vk = _parse(c, source)
         except InputError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as e:
             raise InputError(f"{source}: corrupt verifying key ({type(e).__name__})") from None
         raw = bytes(data)
         if vk.to_bytes() != raw:

@@ -129,3 +129,11 @@ def test_random_corruption_only_proof_invalid():
             continue
         # a flip that leaves a well-formed file changed nothing the header checks: still a shaped statement
         assert json.dumps(pf.statement) and len(pf.proof) == sum(pf.sizes.values())
+
+
+def test_deeply_nested_header():
+    header = b"[" * 100000 + b"]" * 100000
+    raw = struct.pack("<8sIIQ", PROOF_MAGIC, PROOF_VERSION, 0, len(header)) + header
+    raw += b"\0" * (-len(raw) % 64)
+    with pytest.raises(ProofInvalid, match="corrupt header"):
+        parse_proof(raw)

@@ -140,6 +140,10 @@ def test_malformed_keys_fail_cleanly(llama):
             V.VerifyingKey.from_bytes(raw[:n])
     with pytest.raises(InputError, match="trailing"):
         V.VerifyingKey.from_bytes(raw + b"\0")
+    nested = b"[" * 100000 + b"]" * 100000
+    deep = raw[:16] + len(nested).to_bytes(8, "little") + nested
+    with pytest.raises(InputError):
+        V.VerifyingKey.from_bytes(deep + b"\0" * (-len(deep) % 64))
     for _ in range(40):  # flips in the JSON header: refused with InputError, or a well-formed other key
         b = bytearray(raw)
         i = int(rng.integers(24, header_end))
