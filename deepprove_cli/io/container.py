@@ -187,7 +187,7 @@ def parse(buffer, source: str, kind: bytes | None = None, versions: Iterable[int
         meta, entries = header["meta"], header["arrays"]
         if not isinstance(meta, dict) or not isinstance(entries, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         raise InputError(f"{source}: corrupt header") from None
     data_start = _PREFIX.size + hlen
     data_start += _pad(data_start)

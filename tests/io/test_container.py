@@ -93,3 +93,13 @@ def test_missing_file_and_empty(tmp_path):
     (tmp_path / "e").write_bytes(b"")
     with pytest.raises(InputError, match="empty"):
         C.read(str(tmp_path / "e"))
+
+
+def test_deeply_nested_header_is_an_input_error():
+    blob = C.to_bytes(KIND, 1, {"k": 1}, [])
+    deep = b'{"a":' * 200000 + b"1" + b"}" * 200000
+    header = b'{"meta":' + deep + b',"arrays":[]}'
+    bad = blob[:16] + len(header).to_bytes(8, "little") + header
+    bad += b"\0" * ((-len(bad)) % 64)
+    with pytest.raises(InputError, match="corrupt header"):
+        C.parse(bad, "x", KIND)
