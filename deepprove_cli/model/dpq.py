@@ -93,6 +93,28 @@ def write_dpq(path: str, qm: QuantizedModel) -> int:
         raise InputError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+def read_table_values(specs: list[TableSpec], c, prefix: str) -> dict[str, np.ndarray]:
+    """Each table's contents (array `prefix + name`), checked against its spec's size, as int64."""
+    values = {}
+    for s in specs:
+        v = c[prefix + s.name]
+        if v.shape != (s.size,):
+            raise InputError(f"{c.source}: table {s.name!r} has {v.size} entries, its spec says {s.size}")
+        values[s.name] = v.astype(np.int64)
+    return values
+
+
+def check_graph_inputs(graph: Graph, arrays: set[str], tables: dict, source: str) -> None:
+    """Every array and table a node names is present (a file naming absent ones is refused)."""
+    for n in graph.nodes:
+        for a in n.arrays.values():
+            if a not in arrays:
+                raise InputError(f"{source}: node {n.name!r} needs the array {a!r}, which is missing")
+        for t in n.tables.values():
+            if t not in tables:
+                raise InputError(f"{source}: node {n.name!r} needs the table {t!r}, which is missing")
+
+
 def load_dpq(path: str) -> QuantizedModel:
     """Read a .dpq (memory-mapped arrays). Another format version is refused with a clear message."""
     from deepprove_cli.model.tokenizer import TokenizerSpec
@@ -109,19 +131,8 @@ def load_dpq(path: str) -> QuantizedModel:
     except KeyError as e:
         raise InputError(f"{src}: the quantized model has no {e.args[0]!r} section") from None
     arrays = {n[len(_W):]: c[n] for n in c.names() if n.startswith(_W)}
-    values = {}
-    for s in specs:
-        v = c[_T + s.name]
-        if v.shape != (s.size,):
-            raise InputError(f"{src}: table {s.name!r} has {v.shape[0] if v.ndim else 0} entries, its spec says {s.size}")
-        values[s.name] = v.astype(np.int64)
-    for n in graph.nodes:
-        for a in n.arrays.values():
-            if a not in arrays:
-                raise InputError(f"{src}: node {n.name!r} needs the array {a!r}, which is missing")
-        for t in n.tables.values():
-            if t not in values:
-                raise InputError(f"{src}: node {n.name!r} needs the table {t!r}, which is missing")
+    values = read_table_values(specs, c, _T)
+    check_graph_inputs(graph, set(arrays), values, src)
     return QuantizedModel(cfg, tok, quant, graph, arrays, TableSet.from_parts(specs, values),
                           dict(meta.get("source", {})), dict(meta.get("calibration", {})),
                           str(meta.get("content_digest", "")))
