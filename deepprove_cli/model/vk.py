@@ -238,6 +238,7 @@ class VerifyingKey:
 def _parse(c, source: str) -> VerifyingKey:
     from deepprove_cli.graph.program import Graph
     from deepprove_cli.model.arch import config_from_json
+    from deepprove_cli.model.dpq import check_graph_inputs, read_table_values
     from deepprove_cli.model.qformat import QuantConfig
     from deepprove_cli.model.qtables import TableSet, TableSpec
     from deepprove_cli.model.tokenizer_spec import TokenizerSpec
@@ -264,20 +265,8 @@ def _parse(c, source: str) -> VerifyingKey:
     both = set(public) & set(weights.names if weights else ())
     if both:
         raise InputError(f"{source}: array {sorted(both)[0]!r} is both committed and in clear")
-    values = {}
-    for s in specs:
-        v = c[_T + s.name]
-        if v.shape != (s.size,):
-            raise InputError(f"{source}: table {s.name!r} has {v.size} entries, its spec says {s.size}")
-        values[s.name] = v.astype(np.int64)
-    known = set(public) | set(weights.names if weights else ())
-    for n in graph.nodes:
-        for a in n.arrays.values():
-            if a not in known:
-                raise InputError(f"{source}: node {n.name!r} needs the array {a!r}, which the key lacks")
-        for t in n.tables.values():
-            if t not in values:
-                raise InputError(f"{source}: node {n.name!r} needs the table {t!r}, which the key lacks")
+    values = read_table_values(specs, c, _T)
+    check_graph_inputs(graph, set(public) | set(weights.names if weights else ()), values, source)
     return VerifyingKey(cfg, tok, quant, graph, TableSet.from_parts(specs, values), public, weights, pcs)
 
 
