@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import mmap
 import os
 import struct
@@ -162,6 +163,11 @@ class Container:
         return self._arrays[name]
 
 
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON: a header holding them is corrupt (json would accept them)."""
+    raise ValueError(f"non-JSON constant {name}")
+
+
 def parse(buffer, source: str, kind: bytes | None = None, versions: Iterable[int] | None = None) -> Container:
     """Parse a container from bytes / mmap. Raises InputError naming what is wrong."""
     mv = memoryview(buffer)
@@ -183,7 +189,8 @@ def parse(buffer, source: str, kind: bytes | None = None, versions: Iterable[int
     if hlen > MAX_HEADER or _PREFIX.size + hlen > size:
         raise InputError(f"{source}: truncated or corrupt header (length {hlen})")
     try:
-        header = json.loads(bytes(mv[_PREFIX.size:_PREFIX.size + hlen]).decode("utf-8"))
+        header = json.loads(bytes(mv[_PREFIX.size:_PREFIX.size + hlen]).decode("utf-8"),
+                            parse_constant=_no_constant)
         meta, entries = header["meta"], header["arrays"]
         if not isinstance(meta, dict) or not isinstance(entries, list):
             raise TypeError
@@ -195,7 +202,8 @@ def parse(buffer, source: str, kind: bytes | None = None, versions: Iterable[int
     for e in entries:
         try:
             name, dtype, shape, off = e["name"], e["dtype"], e["shape"], e["offset"]
-            if not isinstance(name, str) or not isinstance(off, int) or not all(isinstance(d, int) and d >= 0 for d in shape):
+            if (not isinstance(name, str) or not isinstance(dtype, str) or not isinstance(off, int)
+                    or not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape)):
                 raise TypeError
         except (KeyError, TypeError):
             raise InputError(f"{source}: corrupt array entry in header") from None
@@ -204,10 +212,10 @@ def parse(buffer, source: str, kind: bytes | None = None, versions: Iterable[int
         if off != expect_off or name in arrays:
             raise InputError(f"{source}: array {name!r} has an inconsistent offset or a duplicate name")
         dt = np.dtype(dtype)
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # Python ints: a huge shape cannot wrap to a small count
         nbytes = count * dt.itemsize
         start = data_start + off
-        if start + nbytes > size:
+        if off < 0 or start + nbytes > size:
             raise InputError(f"{source}: truncated file (array {name!r} runs past the end)")
         arrays[name] = np.frombuffer(mv, dtype=dt, count=count, offset=start).reshape(shape)
         expect_off = off + nbytes + _pad(nbytes)

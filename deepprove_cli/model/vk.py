@@ -221,15 +221,16 @@ class VerifyingKey:
     def from_bytes(cls, data, source: str = "model.vk") -> "VerifyingKey":
         """Parse a key strictly: InputError names the first thing wrong (a key from a stranger must
         never raise anything else)."""
+        raw = bytes(data)
         try:
             c = container.parse(data, source, kind=VK_MAGIC, versions=[VK_VERSION])
             vk = _parse(c, source)
+            canonical = vk.to_bytes() == raw
         except InputError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError) as e:
             raise InputError(f"{source}: corrupt verifying key ({type(e).__name__})") from None
-        raw = bytes(data)
-        if vk.to_bytes() != raw:
+        if not canonical:
             raise InputError(f"{source}: the verifying key is not in canonical form")
         vk._bytes = raw
         return vk

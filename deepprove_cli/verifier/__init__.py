@@ -51,6 +51,11 @@ def _check_weight_shapes(key) -> None:
         raise ProofInvalid("verifying key: the committed arrays' shapes do not match the weight commitment")
 
 
+# What lowering a malformed graph (wrong types, absurd sizes, dangling names) raises.
+_MALFORMED_KEY = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, MemoryError,
+                  ZeroDivisionError, RecursionError)
+
+
 def verify_sequence(vk_like, statement, proof_bytes: bytes) -> VerifyReport:
     """Check `proof_bytes` for `statement` (a dict) against the key; ProofInvalid on the first failure."""
     from deepprove_cli.nodeproofs.plan import plan_for
@@ -75,6 +80,8 @@ def verify_sequence(vk_like, statement, proof_bytes: bytes) -> VerifyReport:
         plan = plan_for(key, st)
     except InputError as e:
         raise ProofInvalid(f"the statement cannot be checked against this model: {e.message}") from None
+    except _MALFORMED_KEY as e:  # the key may come from a stranger (embedded in the proof): its graph is input
+        raise ProofInvalid(f"the verifying key's graph cannot be lowered ({type(e).__name__}: {e})") from None
     res = verify_plan(plan, st, key, bytes(proof_bytes))
     secs = [s for _, s in res["openings"]]
     conj = min((s.conjectured for s in secs), default=float("inf"))

@@ -62,7 +62,10 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     if plan.lookups:
         shapes = [LookupShape(plan.table_index[u.table], 1 << plan.tensors[u.columns[0]].layout.num_vars)
                   for u in plan.lookups]
-        layout = Layout(plan.tables, shapes)
+        try:
+            layout = Layout(plan.tables, shapes)
+        except InputError as e:
+            raise ProofInvalid(f"lookup argument: {e.message}") from None
         try:
             claims = verify_lookups(plan.tables, shapes, LookupProof.read(r, layout), tr)
         except ProofInvalid as e:

@@ -70,7 +70,8 @@ def _int_paths(graph: dict):
 
 
 def test_key_graph_integers_changed(signed, tmp_path):
-    """Every integer node parameter moved by one (a limb cut, a shift, a clamp resolution, a multiplier)."""
+    """Every integer node parameter moved by one (a limb cut, a shift, a clamp resolution, a multiplier),
+    negative values included (the lowering's own errors must come out as invalid)."""
     vk, st, proof = signed
     meta, specs = vk._meta_specs()
     paths = list(_int_paths(meta["graph"]))
@@ -79,7 +80,24 @@ def test_key_graph_integers_changed(signed, tmp_path):
         for delta in (-1, 1):
             m = copy.deepcopy(meta)
             m["graph"]["nodes"][i]["params"][k] += delta
-            if m["graph"]["nodes"][i]["params"][k] < 0:
-                continue  # a negative shift: see the review's report (not every path refuses it cleanly)
             with pytest.raises(VerifyFailed):
                 _check(tmp_path, st, proof, container.to_bytes(VK_MAGIC, VK_VERSION, m, specs))
+
+
+@pytest.mark.parametrize("path, value", [
+    (("inter", "out"), "x"),          # a bound of the wrong type: the key's canonical check raised
+    (("bound",), 1e400),              # Infinity once written: not JSON
+    (("params", "k"), 2 ** 40),       # an absurd multiplier width: bound arithmetic overflows
+])
+def test_key_graph_values_malformed(signed, tmp_path, path, value):
+    vk, st, proof = signed
+    meta, specs = vk._meta_specs()
+    m = copy.deepcopy(meta)
+    node = next(n for n in m["graph"]["nodes"] if path[0] in n and (len(path) == 1 or path[1] in n[path[0]])) \
+        if path[0] != "params" else next(n for n in m["graph"]["nodes"] if "k" in n["params"])
+    target = node
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(VerifyFailed):
+        _check(tmp_path, st, proof, container.to_bytes(VK_MAGIC, VK_VERSION, m, specs))

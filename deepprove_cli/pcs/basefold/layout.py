@@ -55,7 +55,8 @@ def auto_leaf_bits(num_vars) -> int:
     size, minus LEVEL_BYTES l (each leaf bit saves one tree level and moves one fold out of the
     committed layers: ~150 B per query, measured by `dp bench pcs`). It gives 4 for one column, 2
     for 16 (a 2^24 polynomial's chunks), 1 from 20 columns on (the model's weights)."""
-    width = sum(1 for n in num_vars if n == max(num_vars))
+    top = max(num_vars)
+    width = sum(1 for n in num_vars if n == top)
     return min(range(1, MAX_LEAF_BITS + 1), key=lambda lb: 4 * width * (1 << lb) - LEVEL_BYTES * lb)
 MAX_POLYS = 1 << 16
 
