@@ -108,14 +108,15 @@ def linear(low, suffix: str | None, shape, terms, const: int = 0, kind: str = "v
     return name
 
 
-def soft_clamp(low, x: str, shape, x_bound: int) -> str:
-    """The node's output = clamp_table[floor(x / 2^j)] 2^j + (x mod 2^j) (graph.elementwise.apply_clamp):
-    the table output committed, the high part a split of x guarded by the table's domain."""
+def soft_clamp(low, x: str, shape, x_bound: int, suffix: str | None = None) -> str:
+    """clamp_table[floor(x / 2^j)] 2^j + (x mod 2^j) (graph.elementwise.apply_clamp) as the node's output
+    (or as its tensor `suffix`): the table output committed, the high part a split of x guarded by the
+    table's domain."""
     j = int(low.node.params["clamp_j"])
     table = low.table("clamp")
     values, lo = low.table_values("clamp")
     if j == 0:
-        out = low.out("committed")
+        out = low.out("committed") if suffix is None else low.tensor(suffix, shape, "committed")
         low.op(TableOp(out, x, values, lo, label=f"clamp {out}"))
         low.lookup(table, [x, out])
         return out
@@ -124,7 +125,7 @@ def soft_clamp(low, x: str, shape, x_bound: int) -> str:
     c = low.tensor("clamp_out", shape, "committed")
     low.op(TableOp(c, chi, values, lo, label=f"clamp {c}"))
     low.lookup(table, [chi, c])
-    return linear(low, None, shape, [(1 << j, Operand(c, shape))] + limb_terms(limbs, shape))
+    return linear(low, suffix, shape, [(1 << j, Operand(c, shape))] + limb_terms(limbs, shape))
 
 
 def scaled(low, suffix: str, x: str, shape, m) -> list:
