@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from deepprove_cli.errors import InputError
 from deepprove_cli.graph.node import EvalContext, Node, Store, register
 from deepprove_cli.model import intops
 
@@ -106,24 +107,49 @@ def attention_mask(q_pos: np.ndarray, n_keys: int, window: int | None) -> np.nda
     return allowed
 
 
+def softmax_sum_split(tot: np.ndarray, b_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row sum S in block floating point: (f, S_h, lo) with S = S_h 2^f + lo, 0 <= lo < 2^f and
+    S_h in [2^(B-1), 2^B) (B significant bits), for every S >= 2^(B-1)."""
+    tot = intops.as_int(tot)
+    if tot.size and int(tot.min()) < 1 << (b_bits - 1):
+        raise intops.IntegrityError(f"softmax row sum below 2^{b_bits - 1}")
+    f = intops.bitlen(tot) - b_bits
+    s_h = tot >> f
+    return f, s_h, tot - (s_h << f)
+
+
 @register
 class Softmax(Node):
     """Causal softmax over the key axis (last), rows = (query, heads...):
 
       u  = mul_shift(s, M, k, limb)        scores to exp-table units (attention scale folded in)
-      m  = RowMax(u over allowed keys)     [advice: m, the argmax one-hot]
-      d  = (m - u) * mask >= 0             (public causal / sliding-window mask)
+      m  = RowMax(u over allowed keys)     [advice: m, the argmax one-hot, d]
+      d  = mask (m - u) + (1 - mask) D     (public causal / sliding-window mask; masked keys get
+                                            D = cmax 2^j, where the exp table is 0)
       dc = clamp_tab[Split(d, j).hi] 2^j + lo   (soft clamp into the exp domain) [advice: hi, lo]
-      e  = exp_tab[dc] * mask              [advice: e]
-      S  = sum_keys e                      (Einsum with ones; S >= 2^Fe: the max has d = 0)
-      p  = DivRem(2 e 2^Fp + S, 2 S).q     = round(e 2^Fp / S)  [advice: p, r; r, 2S-1-r range checked]
+      e  = exp_tab[dc]                     [advice: e] (0 on masked keys; the max gives exp_tab[0])
+      S  = sum_keys e                      (Einsum with ones; S >= exp_tab[0] >= 2^(B-1))
+      f  = bitlen(S) - B, S = S_h 2^f + lo (S_h in [2^(B-1), 2^B), lo < 2^f)  [advice: f, S_h, pow2]
+      p  = DivRem(2 e 2^(Fp-f) + S_h, 2 S_h).q  = round(e 2^Fp / (S_h 2^f))  [advice: p, r]
 
-    so sum_keys p <= 2^Fp + keys / 2, which bounds the attention.V accumulators."""
+    The row sum is normalized to B = params["sum_bits"] significant bits so that the division is
+    sound in the field: divisor 2 S_h < 2^(B+1) and quotient p <= 2^Fp (1 + 2^(1-B)) + 1 < 2^(Fp+1)
+    need 2^(Fp+1) (2^(B+2) - 1) <= (p-1)/2 (relations.divrem): B = 12, Fp = 14. f <= Fp (the
+    numerator's 2^(Fp-f) is an integer) holds because the exp table's top value exp_tab[0] keeps
+    max_keys exp_tab[0] < 2^(Fp+B). The truncation of S costs a relative 2^(1-B) at most, the same
+    factor for every key of a row. sum_keys p <= 2^Fp + 2^(Fp+1-B) + keys / 2 bounds attention.V."""
 
     kind = "softmax"
 
-    def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
+    def _check_params(self) -> dict:
         p = self.params
+        if "sum_bits" not in p:
+            raise InputError(f"softmax {self.name}: the model was quantized by an older dp (no sum_bits)",
+                             hint="quantize the model again")
+        return p
+
+    def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
+        p = self._check_params()
         s = intops.as_int(ins[0])
         if not ctx.keep_advice and s.size:  # the fused row kernel (equal integers, tested)
             from deepprove_cli.model.intkernels import softmax_args, softmax_rows
@@ -132,43 +158,67 @@ class Softmax(Node):
                 p, store.table(self.tables["clamp"]), store.table(self.tables["exp"]))))}
         n_keys = s.shape[-1]
         mask = attention_mask(ctx.positions, n_keys, p.get("window"))
-        mask = mask.reshape((mask.shape[0],) + (1,) * (s.ndim - 2) + (n_keys,))
+        mask = np.broadcast_to(mask.reshape((mask.shape[0],) + (1,) * (s.ndim - 2) + (n_keys,)), s.shape)
         u = intops.mul_shift(s, np.int64(p["m"]), p["k"], p["s"])
-        mx = intops.row_max(u, np.broadcast_to(mask, u.shape))
-        d = (mx[..., None] - u) * mask
+        mx = intops.row_max(u, mask)
         j = p["clamp_j"]
-        hi, lo = intops.split(d, j)
         cv, clo = store.table(self.tables["clamp"])
+        d = np.where(mask, mx[..., None] - u, masked_distance(cv, j))
+        hi, lo = intops.split(d, j)
         dc = (intops.lookup(hi, cv, clo) << j) + lo
         ev, elo = store.table(self.tables["exp"])
-        e = intops.lookup(dc, ev, elo) * mask
+        e = intops.lookup(dc, ev, elo)
         tot = e.sum(axis=-1)
+        f, s_h, s_lo = softmax_sum_split(tot, p["sum_bits"])
         fp = p["frac_p"]
-        q, r = intops.divrem((e << (fp + 1)) + tot[..., None], 2 * tot[..., None])
+        num = (e << (fp + 1 - f)[..., None]) + s_h[..., None]
+        q, r = intops.divrem(num, 2 * s_h[..., None])
         out = {"out": q}
         if ctx.keep_advice:
-            out.update(u=u, max=mx, d=d, clamp_hi=hi, clamp_lo=lo, exp=e, sum=tot, rem=r)
+            out.update(u=u, max=mx, d=d, clamp_hi=hi, clamp_lo=lo, exp=e, sum=tot, sum_exp=f, sum_hi=s_h,
+                       sum_lo=s_lo, rem=r)
         return out
 
     def bounds(self, ins: list, store: Store) -> tuple[int, dict]:
-        in_bounds, in_shapes = [n.bound for n in ins], [n.shape for n in ins]
-        p = self.params
-        ui, ub = intops.mul_shift_bound(in_bounds[0], p["m"], p["k"], p["s"])
+        p = self._check_params()
+        ui, ub = intops.mul_shift_bound(ins[0].bound, p["m"], p["k"], p["s"])
         dmax = 2 * ub
+        j = p["clamp_j"]
         cv, clo = store.table(self.tables["clamp"])
-        if clo > 0 or (dmax >> p["clamp_j"]) >= clo + cv.shape[0]:
+        big = masked_distance(cv, j)
+        if clo > 0 or (max(dmax, big) >> j) >= clo + cv.shape[0]:
             raise intops.IntegrityError(f"softmax {self.name}: clamp table does not cover d >> j")
         ev, elo = store.table(self.tables["exp"])
-        dc_max = (int(cv.max()) << p["clamp_j"]) + (1 << p["clamp_j"]) - 1
+        dc_max = (int(cv.max()) << j) + (1 << j) - 1
         if elo > 0 or dc_max >= elo + ev.shape[0]:
             raise intops.IntegrityError(f"softmax {self.name}: exp table does not cover the clamped d")
-        e_max = int(ev.max())
-        n_keys = p["max_keys"]
+        if int(ev[(int(cv[(big >> j) - clo]) << j) - elo]) != 0:
+            raise intops.IntegrityError(f"softmax {self.name}: the exp table is not 0 at masked keys' distance {big}")
+        e_top, e_max = int(ev[-elo]), int(ev.max())
+        if e_top != e_max:
+            raise intops.IntegrityError(f"softmax {self.name}: the exp table is largest away from 0")
+        B, fp, n_keys = p["sum_bits"], p["frac_p"], p["max_keys"]
         tot = n_keys * e_max
-        num = (e_max << (p["frac_p"] + 1)) + tot
-        out = (1 << p["frac_p"]) + 1
-        return out, {"u_mul": ui, "u": ub, "d": dmax, "sum": tot, "div_num": num, "div_den": 2 * tot, "out": out}
+        f_lo, f_hi = e_top.bit_length() - B, tot.bit_length() - B
+        if e_top < 1 << (B - 1) or f_hi > fp:
+            raise intops.IntegrityError(f"softmax {self.name}: row sums in [{e_top}, {tot}] do not normalize to "
+                                        f"{B} bits with a shift in [0, {fp}]")
+        pv, plo = store.table(self.tables["pow2"])
+        if plo != 0 or pv.shape[0] <= fp or not np.array_equal(pv[:fp + 1], np.left_shift(1, fp - np.arange(fp + 1))):
+            raise intops.IntegrityError(f"softmax {self.name}: the pow2 table must give 2^(Fp - i) on [0, Fp]")
+        # any f the pow2 lookups admit (0..Fp) keeps the numerator within the field (DivRem needs |a| < p/2)
+        num = (e_max << (fp + 1)) + (1 << B)
+        out = (1 << fp) + (1 << (fp + 1 - B)) + 1
+        return out, {"u_mul": ui, "u": ub, "d": max(dmax, big), "sum": tot, "sum_split": (1 << (B + fp)) + (1 << fp),
+                     "sum_lo_pow2": 1 << (2 * fp),
+                     "div_num": num, "div_den": 1 << (B + 1), "out": out}
 
     def row_sum_bound(self) -> int:
-        """A bound on sum_keys p: 2^Fp + keys / 2 (rounding adds at most 1/2 per key)."""
-        return (1 << self.params["frac_p"]) + self.params["max_keys"] // 2 + 1
+        """A bound on sum_keys p: 2^Fp (1 + 2^(1-B)) + keys / 2 (rounding adds at most 1/2 per key)."""
+        p = self.params
+        return (1 << p["frac_p"]) + (1 << (p["frac_p"] + 1 - p["sum_bits"])) + p["max_keys"] // 2 + 1
+
+
+def masked_distance(clamp_values: np.ndarray, j: int) -> int:
+    """d given to masked keys: the clamp table's top step, cmax 2^j (the exp table is 0 there)."""
+    return int(clamp_values.max()) << j

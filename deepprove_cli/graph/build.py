@@ -38,6 +38,22 @@ EPS_CAP = 1 << 27
 
 
 CLAMP_STEPS = 6  # soft clamps: 2^6 - 1 steps each side, so one clamp table serves every site
+SOFTMAX_SUM_BITS = 12  # softmax row sums normalized to 12 significant bits (graph.attention.Softmax)
+
+
+def softmax_exp_one(exp_frac: int, prob_frac: int, max_keys: int) -> int:
+    """The exp table's value at 0: 2^exp_frac, lowered so that a row sum of max_keys of them stays
+    below 2^(prob_frac + SOFTMAX_SUM_BITS) (its normalization shift must not exceed prob_frac). Refused
+    when that leaves fewer than SOFTMAX_SUM_BITS - 1 bits (contexts beyond 2^(prob_frac + 1) keys)."""
+    one = min(1 << exp_frac, ((1 << (prob_frac + SOFTMAX_SUM_BITS)) - 1) // max(1, max_keys))
+    if one < 1 << (SOFTMAX_SUM_BITS - 1):
+        raise BoundError(f"softmax: {max_keys} keys are too many for {prob_frac} fractional bits of probability")
+    return one
+
+
+def softmax_pow2_spec(prob_frac: int) -> TableSpec:
+    """2^(Fp - i) on [0, Fp] (0 past it): the softmax's per-row 2^(Fp - f) and 2^f."""
+    return TableSpec("pow2_softmax", "pow2", 0, _bitlen(prob_frac), {"top": prob_frac})
 
 
 def _bitlen(v: int) -> int:
@@ -326,13 +342,16 @@ class Builder:
             raise BoundError(f"op {p}softmax: scores too wide for the exp table (worst case {u_bound})")
         tables = {
             "exp": self.table(TableSpec("exp", "exp", 0, qc.exp_log_size,
-                                        {"step": step_e, "frac": qc.exp_frac})),
+                                        {"step": step_e, "frac": qc.exp_frac,
+                                         "one": softmax_exp_one(qc.exp_frac, qc.prob_frac, self.max_len)})),
             "clamp": self.table(TableSpec(f"dclamp{c}", "clamp", 0, max(16, _bitlen(dmax >> j)),
                                           {"cmin": 0, "cmax": (1 << c) - 1})),
+            "pow2": self.table(softmax_pow2_spec(qc.prob_frac)),
         }
         max_keys = min(window, self.max_len) if window else self.max_len
         sm = Softmax(p + "softmax", [sc], {"m": m, "k": k_, "s": s, "window": window, "clamp_j": j,
-                                          "frac_p": qc.prob_frac, "max_keys": max_keys}, {}, tables)
+                                          "frac_p": qc.prob_frac, "max_keys": max_keys,
+                                          "sum_bits": SOFTMAX_SUM_BITS}, {}, tables)
         probs = self.add(sm, 2.0 ** -qc.prob_frac)
         sv = np.asarray(self.scale[v], dtype=np.float64)
         o_scale = np.broadcast_to(sv.reshape(KV, 1, hd) if sv.ndim else sv, (KV, G, hd)).reshape(-1)
@@ -528,6 +547,9 @@ def build_graph(cfg: ModelConfig, weights: Mapping[str, np.ndarray], stats: Stat
     b.g.meta.update({"logits": logits, "argmax": am, "logit_scale": logit_scale, "resid_bits": R,
                      "resid_scale": s_res, "act_step": act_step})
     _share_row_tables(b)
+    for n in b.g.nodes:  # the norms' pow2 tables were just merged: keep the softmax's own
+        if n.kind == "softmax":
+            n.tables["pow2"] = b.table(softmax_pow2_spec(n.params["frac_p"]))
     _count_lookups(b.g, b.tables)
     return b.g, b.arrays, b.tables
 
@@ -574,6 +596,8 @@ def _count_lookups(g: Graph, tables: TableSet) -> None:
         for role, name in n.tables.items():
             if n.kind == "norm" and role in ("eps", "pow2", "rsqrt", "pf"):
                 count = per_row // max(n.shape[-1], 1)  # one per normalized row
+            elif n.kind == "softmax" and role == "pow2":
+                count = 2 * per_row // g.max_len  # 2^(Fp - f) and 2^f per row
             else:
                 count = per_row
             tables.count(name, count)

@@ -57,6 +57,13 @@ class Einsum(Node):
         return store.f64(self.arrays["w"]) if "w" in self.arrays else ins[1]
 
     def eval(self, ins, store: Store, ctx: EvalContext) -> dict:
+        y = self._product(ins, store)
+        if "bias" in self.arrays:
+            y = y + store[self.arrays["bias"]]
+        return {"out": y}
+
+    def _product(self, ins, store: Store) -> np.ndarray:
+        """einsum(spec, a, b) without the bias: a kernel for few rows, batched matmuls for attention."""
         spec = self.params["spec"]
         if "w" in self.arrays and spec in _ROWS_SPECS:
             a = ins[0]
@@ -67,18 +74,15 @@ class Einsum(Node):
                 if self.inter.get("acc", self.bound) > intops.P_HALF:
                     raise intops.IntegrityError("einsum bound too large for exact accumulation")
                 y = rows_times_weights(rows, store[self.arrays["w"]], self.inter.get("a", 1 << 62) < 1 << 15)
-                return {"out": y.reshape(a.shape[:-1] + (-1,))}
+                return y.reshape(a.shape[:-1] + (-1,))
         if spec in _ATTENTION:
             if ins[0].shape[0] <= FEW_ROWS:  # decoding: a direct kernel beats the matmul set-up
                 from deepprove_cli.model.intkernels import attention_scores, attention_values
 
                 kernel = attention_scores if spec == "tkgd,skd->tkgs" else attention_values
-                return {"out": kernel(ins[0], ins[1])}
-            return {"out": _ATTENTION[spec](ins[0], ins[1])}
-        y = intops.exact_einsum(spec, ins[0], self._b(ins, store), self.inter.get("acc", self.bound))
-        if "bias" in self.arrays:
-            y = y + store[self.arrays["bias"]]
-        return {"out": y}
+                return kernel(ins[0], ins[1])
+            return _ATTENTION[spec](ins[0], ins[1])
+        return intops.exact_einsum(spec, ins[0], self._b(ins, store), self.inter.get("acc", self.bound))
 
     def out_shape(self, in_shapes, store: Store) -> tuple:
         a, b, out = _contracted(self.params["spec"])

@@ -263,7 +263,7 @@ def norm_rows(x: np.ndarray, args: tuple) -> np.ndarray:
 
 
 @njit(cache=True)
-def _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, out):
+def _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, sum_bits, out):
     heads, n_keys = s.shape[1], s.shape[2]
     r = idx // heads
     h = idx % heads
@@ -285,31 +285,34 @@ def _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, ou
             u[q] = e
             tot += e
         else:
-            u[q] = 0
+            u[q] = 0  # the exp table is 0 at masked keys' distance (checked by the node's bounds)
+    f = _bitlen(tot) - sum_bits
+    s_h = tot >> f
     for q in range(n_keys):
-        out[r, h, q] = ((u[q] << (frac_p + 1)) + tot) // (2 * tot)
+        out[r, h, q] = ((u[q] << (frac_p + 1 - f)) + s_h) // (2 * s_h)
 
 
 @njit(cache=True)
-def _softmax_rows(s, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, out):
+def _softmax_rows(s, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, sum_bits, out):
     for idx in range(s.shape[0] * s.shape[1]):
-        _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, out)
+        _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, sum_bits, out)
 
 
 @njit(cache=True, parallel=True)
-def _softmax_rows_par(s, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, out):
+def _softmax_rows_par(s, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, sum_bits, out):
     for idx in prange(s.shape[0] * s.shape[1]):
-        _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, out)
+        _softmax_row(s, idx, pos, window, m, k, lim, cv, clo, j, ev, elo, frac_p, sum_bits, out)
 
 
 def softmax_args(p: dict, clamp, exp) -> tuple:
     """The Softmax kernel's constant arguments (after the scores and positions)."""
     return (p.get("window") or 0, p["m"], p["k"], p["s"], np.ascontiguousarray(clamp[0], np.int64), clamp[1],
-            p["clamp_j"], np.ascontiguousarray(exp[0], np.int64), exp[1], p["frac_p"])
+            p["clamp_j"], np.ascontiguousarray(exp[0], np.int64), exp[1], p["frac_p"], p["sum_bits"])
 
 
 def softmax_rows(s: np.ndarray, positions: np.ndarray, args: tuple) -> np.ndarray:
-    """Softmax node over the last (key) axis of s (rows, ..., keys) (graph.attention's relations)."""
+    """Softmax node over the last (key) axis of s (rows, ..., keys) (graph.attention's relations: the row
+    sum normalized to sum_bits significant bits, then a rounding division)."""
     shape = s.shape
     s3 = np.ascontiguousarray(s, dtype=np.int64).reshape(shape[0], -1, shape[-1])
     out = np.empty_like(s3)

@@ -7,7 +7,7 @@ number of lookups into the table per token (the prover's cost model) and is hash
 
 Kinds (one formula each; `build` is the only place that evaluates them):
   clamp    T(i) = clamp(i, cmin, cmax)                              soft clamps, residual bounds
-  exp      T(i) = round(2^frac * exp(-i * step))                    softmax numerators (i >= 0)
+  exp      T(i) = round(one * exp(-i * step)), one = 2^frac unless given   softmax numerators (i >= 0)
   silu     T(i) = round(silu(i * step_in) / step_out)               gated MLP (llama)
   gelu     T(i) = round(gelu_tanh(i * step_in) / step_out)          MLP (gpt2), gated MLP (gemma3)
   tanh     T(i) = round(cap * tanh(i * step_in / cap) / step_out)   soft-capping (gemma)
@@ -93,7 +93,8 @@ def build(spec: TableSpec) -> np.ndarray:
     if k == "clamp":
         return np.clip(i, int(p["cmin"]), int(p["cmax"]))
     if k == "exp":
-        return _round(np.exp(-x * float(p["step"])) * float(1 << int(p["frac"]))).astype(np.int64)
+        one = float(int(p["one"]) if "one" in p else 1 << int(p["frac"]))
+        return _round(np.exp(-x * float(p["step"])) * one).astype(np.int64)
     if k in ("silu", "gelu"):
         f = _silu if k == "silu" else _gelu_tanh
         return _round(f(x * float(p["step_in"])) / float(p["step_out"])).astype(np.int64)

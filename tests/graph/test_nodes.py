@@ -180,25 +180,44 @@ def Elementwise_reshape(inp, shape):
 # --- Softmax --------------------------------------------------------------------------------------
 
 def ref_softmax(node, store, scores: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The Softmax relations row by row with Python ints (graph.attention.Softmax's docstring)."""
     p = node.params
     cv, clo = store.table(node.tables["clamp"])
     ev, elo = store.table(node.tables["exp"])
+    j, B, Fp = p["clamp_j"], p["sum_bits"], p["frac_p"]
     out = np.zeros_like(scores)
-    T, S = scores.shape[0], scores.shape[-1]
-    for t in range(T):
+    S = scores.shape[-1]
+    for t in range(scores.shape[0]):
         for idx in np.ndindex(*scores.shape[1:-1]):
             row = [ref_mul_shift(int(v), p["m"], p["k"], p["s"]) for v in scores[(t, *idx)]]
             allowed = [s <= positions[t] and (p["window"] is None or positions[t] - s < p["window"]) for s in range(S)]
             mx = max(u for u, a in zip(row, allowed) if a)
             e = []
             for u, a in zip(row, allowed):
-                d = (mx - u) if a else 0
-                hi, lo = d >> p["clamp_j"], d & ((1 << p["clamp_j"]) - 1)
-                dc = int(cv[hi - clo]) * (1 << p["clamp_j"]) + lo
-                e.append(int(ev[dc - elo]) if a else 0)
+                if a:
+                    d = mx - u
+                    dc = int(cv[(d >> j) - clo]) * 2 ** j + d % 2 ** j
+                    e.append(int(ev[dc - elo]))
+                else:
+                    e.append(0)
             tot = sum(e)
-            out[(t, *idx)] = [(2 * v * 2 ** p["frac_p"] + tot) // (2 * tot) for v in e]
+            f = tot.bit_length() - B
+            s_h = tot // 2 ** f
+            assert 2 ** (B - 1) <= s_h < 2 ** B and 0 <= f <= Fp
+            out[(t, *idx)] = [(2 * v * 2 ** (Fp - f) + s_h) // (2 * s_h) for v in e]
     return out
+
+
+def softmax_node(b: Builder, inp: str, window, max_keys: int = 64, j: int = 9) -> Softmax:
+    """A Softmax with the quantizer's tables (exp table top lowered for max_keys)."""
+    from deepprove_cli.graph.build import SOFTMAX_SUM_BITS, softmax_exp_one, softmax_pow2_spec
+
+    tables = {"exp": b.table(TableSpec("exp", "exp", 0, 14, {"step": 2.0 ** -10, "frac": 14,
+                                                             "one": softmax_exp_one(14, 14, max_keys)})),
+              "clamp": b.table(TableSpec("dclamp", "clamp", 0, 16, {"cmin": 0, "cmax": (1 << (14 - j)) - 1})),
+              "pow2": b.table(softmax_pow2_spec(14))}
+    return Softmax("sm", [inp], {"m": 3, "k": 12, "s": 0, "window": window, "clamp_j": j, "frac_p": 14,
+                                 "max_keys": max_keys, "sum_bits": SOFTMAX_SUM_BITS}, {}, tables)
 
 
 @pytest.mark.parametrize("window", [None, 3])
@@ -206,21 +225,70 @@ def test_softmax_matches_reference_and_float(rng, window):
     b = builder()
     T = 6
     scores = rng.integers(-(1 << 20), 1 << 20, size=(T, 2, T))
+    scores[1, 0, :2] = 5000  # a tie for the max
     inp = input_node(b, "s", scores.reshape(T, -1))
     sr = b.add(Elementwise_reshape(inp, (2, T)), 1.0)
-    tables = {"exp": b.table(TableSpec("exp", "exp", 0, 14, {"step": 2.0 ** -10, "frac": 14})),
-              "clamp": b.table(TableSpec("dclamp", "clamp", 0, 16, {"cmin": 0, "cmax": 31}))}
-    sm = Softmax("sm", [sr], {"m": 3, "k": 12, "s": 0, "window": window, "clamp_j": 9, "frac_p": 14,
-                              "max_keys": 64}, {}, tables)
+    sm = softmax_node(b, sr, window)
     name = b.add(sm, 2.0 ** -14)
     got = run(b, name, T)[name]
     assert np.array_equal(got, ref_softmax(b.g[name], b.store, scores, np.arange(T)))
+    res = run(b, name, T, advice=True)  # the numpy relations (the prover's path) give the same integers
+    assert np.array_equal(res[name], got)
+    assert np.array_equal(res[name + ".sum_hi"] << res[name + ".sum_exp"], res[name + ".sum"] - res[name + ".sum_lo"])
     real = scores * 3 / 2.0 ** 12 * 2.0 ** -10
     allowed = attention_mask(np.arange(T), T, window)[:, None, :]
     want = np.exp(np.where(allowed, real, -np.inf) - np.where(allowed, real, -np.inf).max(-1, keepdims=True))
     want /= want.sum(-1, keepdims=True)
     assert np.abs(got / 2.0 ** 14 - want).max() < 2e-3
     assert (got.sum(-1) <= sm.row_sum_bound()).all()
+
+
+@pytest.mark.parametrize("spread", [0, 40])
+def test_softmax_long_rows_use_the_widest_normalization_shift(rng, spread):
+    """One query at position 4095 over 4096 keys (equal scores: the largest row sum, f = Fp): kernel,
+    numpy relations and reference agree, and the sum of the row stays within row_sum_bound."""
+    b = builder()
+    inp = input_node(b, "s", np.zeros((1, 8), np.int64))
+    sm = softmax_node(b, inp, None, max_keys=4096)
+    b.g.add(sm, b.store)
+    assert b.store.table(sm.tables["exp"])[0][0] == (1 << 14) - 1
+    s = rng.integers(-spread, spread + 1, size=(1, 2, 4096)) << 10
+    ctx = EvalContext(np.zeros(1, np.int64), np.array([4095]))
+    fast = sm.eval([s], b.store, ctx)["out"]
+    ctx.keep_advice = True
+    res = sm.eval([s], b.store, ctx)
+    assert np.array_equal(fast, res["out"])
+    if spread == 0:
+        assert (res["sum_exp"] == 14).all() and (fast == 4).all()
+    assert np.array_equal(fast, ref_softmax(sm, b.store, s, np.array([4095])))
+    assert (fast.sum(-1) <= sm.row_sum_bound()).all()
+
+
+def test_softmax_refuses_rows_it_cannot_normalize():
+    """max_keys beyond what the exp table's top value allows (the shift f would exceed Fp) is refused."""
+    from deepprove_cli.graph.build import softmax_exp_one
+
+    b = builder()
+    inp = input_node(b, "s", np.zeros((1, 8), np.int64))
+    sm = softmax_node(b, inp, None, max_keys=64)
+    sm.params["max_keys"] = 4096  # the table was made for 64 keys: 4096 2^14 needs f = 15
+    with pytest.raises(BoundError, match="op sm .*normalize"):
+        b.g.add(sm, b.store)
+    with pytest.raises(BoundError, match="too many"):
+        softmax_exp_one(14, 14, 1 << 16)
+
+
+# --- Einsum ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rows", [3, 80])  # the few-rows weight kernel and the BLAS path
+def test_einsum_adds_its_bias_on_every_path(rng, rows):
+    b = builder()
+    x = rng.integers(-100, 100, size=(rows, 16))
+    w = rng.integers(-50, 50, size=(5, 16)).astype(np.int16)
+    bias = rng.integers(-1000, 1000, size=5)
+    inp = input_node(b, "x", x)
+    y = b.add(Einsum("proj", [inp], {"spec": "tk,ok->to"}, {"w": b.array("w", w), "bias": b.array("bias", bias)}), 1.0)
+    assert np.array_equal(run(b, y, rows)[y], x @ w.T.astype(np.int64) + bias)
 
 
 # --- bounds ---------------------------------------------------------------------------------------
