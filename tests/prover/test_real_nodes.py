@@ -2,7 +2,7 @@
 each distinct Requant configuration (limb form, limb cuts, coarse and scale-up steps, clamps, bias) with
 the Limbs + Einsum that feed it, and each distinct Add (clamped residuals), Mul (gate) and Lookup
 (gelu, silu), fed by random inputs within their input bounds, proven and verified. (Norm, softmax and
-rope nodes have no proof yet: the chains around them are what is tested.)"""
+rope nodes have their own files: test_norm_proof.py, test_softmax_proof.py, test_rope_proof.py.)"""
 
 import copy
 from types import SimpleNamespace
