@@ -1,8 +1,11 @@
 """Extension-field scalars at the Python level: (4,) uint32 arrays in and out (orchestration math).
 
-Thin wrappers over the njit scalar ops of `field.ext4` for the few operations per layer that prover
-and verifier do outside kernels, and small njit kernels over short (m, 4) arrays for the per-round
-and per-tree bookkeeping (batching coefficients, combinations, line reductions).
+The scalar ops here (a few per claim, per round, per layer, on both sides) are plain Python integer
+arithmetic on 4-tuples, not calls into the njit scalar ops of `field.ext4`: a numba dispatch plus the
+conversions to uint32 tuples costs ~4 us, the Python product ~0.7 us. The `*_i` functions work on
+tuples of Python ints (what hot loops such as the sumcheck verifier keep), the others take and return
+(4,) uint32 arrays. Small njit kernels over short (m, 4) arrays remain for the per-round and per-tree
+bookkeeping (batching coefficients, combinations, line reductions) where m is large enough to pay.
 """
 
 from __future__ import annotations
@@ -11,10 +14,74 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_inv, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import W, ext_add, ext_mul, ext_sub
 
 ZERO = np.zeros(4, dtype=np.uint32)
 ONE = np.array([1, 0, 0, 0], dtype=np.uint32)
+ZERO_I = (0, 0, 0, 0)
+ONE_I = (1, 0, 0, 0)
+
+# --- Python-int 4-tuples (the hot-path form) --------------------------------------------------------
+
+
+def ints(a) -> tuple:
+    """A (4,) array (or any four coefficients) as a tuple of Python ints."""
+    return tuple(a.tolist()) if isinstance(a, np.ndarray) else (int(a[0]), int(a[1]), int(a[2]), int(a[3]))
+
+
+def arr(t) -> np.ndarray:
+    """A 4-tuple of canonical ints as a (4,) uint32 array."""
+    return np.array(t, dtype=np.uint32)
+
+
+def mul_i(a, b) -> tuple:
+    """a * b mod (X^4 - W) on int 4-tuples (one reduction per coefficient: Python ints do not overflow)."""
+    a0, a1, a2, a3 = a
+    b0, b1, b2, b3 = b
+    return ((a0 * b0 + W * (a1 * b3 + a2 * b2 + a3 * b1)) % P,
+            (a0 * b1 + a1 * b0 + W * (a2 * b3 + a3 * b2)) % P,
+            (a0 * b2 + a1 * b1 + a2 * b0 + W * (a3 * b3)) % P,
+            (a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0) % P)
+
+
+def add_i(a, b) -> tuple:
+    return ((a[0] + b[0]) % P, (a[1] + b[1]) % P, (a[2] + b[2]) % P, (a[3] + b[3]) % P)
+
+
+def sub_i(a, b) -> tuple:
+    return ((a[0] - b[0]) % P, (a[1] - b[1]) % P, (a[2] - b[2]) % P, (a[3] - b[3]) % P)
+
+
+def scale_i(a, s: int) -> tuple:
+    """a * s for an integer s (any sign)."""
+    return (a[0] * s % P, a[1] * s % P, a[2] * s % P, a[3] * s % P)
+
+
+def inv_i(a) -> tuple:
+    """a^-1 (0 -> 0), through the norm to the base field like `field.ext4.ext_inv`: with Y = X^2,
+    a = e + X o (e, o in F_p[Y]/(Y^2 - W)), a(X) a(-X) = e^2 - Y o^2 = n0 + n2 Y, whose norm
+    n0^2 - W n2^2 is in F_p."""
+    a0, a1, a2, a3 = a
+    n0 = (a0 * a0 + W * a2 * a2 - W * 2 * a1 * a3) % P
+    n2 = (2 * a0 * a2 - a1 * a1 - W * a3 * a3) % P
+    ninv = pow((n0 * n0 - W * n2 * n2) % P, P - 2, P)
+    m0, m2 = n0 * ninv % P, -n2 * ninv % P  # (n0 - n2 Y) / norm
+    return ((a0 * m0 + W * a2 * m2) % P, (-a1 * m0 - W * a3 * m2) % P, (a2 * m0 + a0 * m2) % P,
+            (-a3 * m0 - a1 * m2) % P)
+
+
+def dot_i(coeffs, values) -> tuple:
+    """sum_i coeffs[i] * values[i] over int 4-tuples, reduced once per coefficient at the end."""
+    c0 = c1 = c2 = c3 = 0
+    for (a0, a1, a2, a3), (b0, b1, b2, b3) in zip(coeffs, values):
+        c0 += a0 * b0 + W * (a1 * b3 + a2 * b2 + a3 * b1)
+        c1 += a0 * b1 + a1 * b0 + W * (a2 * b3 + a3 * b2)
+        c2 += a0 * b2 + a1 * b1 + a2 * b0 + W * (a3 * b3)
+        c3 += a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0
+    return (c0 % P, c1 % P, c2 % P, c3 % P)
+
+
+# --- (4,) uint32 arrays in and out ------------------------------------------------------------------
 
 
 def const(v: int) -> np.ndarray:
@@ -23,25 +90,25 @@ def const(v: int) -> np.ndarray:
 
 
 def mul(a, b) -> np.ndarray:
-    return np.array(ext_mul(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+    return np.array(mul_i(ints(a), ints(b)), dtype=np.uint32)
 
 
 def add(a, b) -> np.ndarray:
-    return np.array(ext_add(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+    return np.array(add_i(ints(a), ints(b)), dtype=np.uint32)
 
 
 def sub(a, b) -> np.ndarray:
-    return np.array(ext_sub(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+    return np.array(sub_i(ints(a), ints(b)), dtype=np.uint32)
 
 
 def scale(a, s: int) -> np.ndarray:
     """a * s for an integer s (any sign)."""
-    return np.array(ext_mul_base(as_tuple(a), np.uint32(int(s) % P)), dtype=np.uint32)
+    return np.array(scale_i(ints(a), int(s) % P), dtype=np.uint32)
 
 
 def inv(a) -> np.ndarray:
     """a^-1 (0 -> 0)."""
-    return np.array(ext_inv(as_tuple(a)), dtype=np.uint32)
+    return np.array(inv_i(ints(a)), dtype=np.uint32)
 
 
 def is_zero(a) -> bool:
@@ -50,23 +117,22 @@ def is_zero(a) -> bool:
 
 def line(a, b, t) -> np.ndarray:
     """a + t (b - a): the line through a (at 0) and b (at 1), at t."""
-    return add(a, mul(t, sub(b, a)))
+    x = ints(a)
+    return np.array(add_i(x, mul_i(ints(t), sub_i(ints(b), x))), dtype=np.uint32)
 
 
 def powers(x, n: int) -> list[np.ndarray]:
     """[1, x, ..., x^(n-1)]."""
-    out = [ONE]
-    for _ in range(1, n):
-        out.append(mul(out[-1], x))
-    return out[:n]
+    xi, acc, out = ints(x), ONE_I, []
+    for _ in range(n):
+        out.append(np.array(acc, dtype=np.uint32))
+        acc = mul_i(acc, xi)
+    return out
 
 
 def dot(coeffs, values) -> np.ndarray:
     """sum_i coeffs[i] * values[i]."""
-    acc = ZERO
-    for c, v in zip(coeffs, values):
-        acc = add(acc, mul(c, v))
-    return acc
+    return np.array(dot_i([ints(c) for c in coeffs], [ints(v) for v in values]), dtype=np.uint32)
 
 
 # --- small njit kernels over short ext arrays (per-layer bookkeeping, verifier math) ---------------

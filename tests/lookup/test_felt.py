@@ -45,3 +45,28 @@ def test_layer_value_and_coefficients(rng):
         want = ext_add(want, ext_mul(_py(coeffs[a]), ext_add(ext_mul(a0, b1), ext_mul(a1, b0))))
         want = ext_add(want, ext_mul(_py(coeffs[3 + a]), ext_mul(b0, b1)))
     assert _py(gkr_verifier.layer_value_kernel(coeffs, evals)) == want
+
+
+def test_int_scalar_ops_match_reference(rng):
+    from deepprove_cli.field.ext4 import as_tuple, ext_inv
+
+    for i in range(200):
+        a, b = _e(rng, 2)
+        if i % 5 == 0:
+            a[1:] = 0  # base elements
+        if i % 17 == 0:
+            a[:] = 0  # inv(0) = 0
+        s = int(rng.integers(-2**40, 2**40))
+        assert _py(felt.mul(a, b)) == ext_mul(_py(a), _py(b))
+        assert _py(felt.add(a, b)) == ext_add(_py(a), _py(b))
+        assert _py(felt.sub(a, b)) == ext_sub(_py(a), _py(b))
+        assert _py(felt.scale(a, s)) == ext_mul(_py(a), (s % P, 0, 0, 0))
+        assert _py(felt.inv(a)) == tuple(int(v) for v in ext_inv(as_tuple(a)))
+        if a.any():
+            assert _py(felt.mul(a, felt.inv(a))) == (1, 0, 0, 0)
+    cs, vs = _e(rng, 7), _e(rng, 7)
+    want = (0, 0, 0, 0)
+    for c, v in zip(cs, vs):
+        want = ext_add(want, ext_mul(_py(c), _py(v)))
+    assert felt.dot_i([_py(c) for c in cs], [_py(v) for v in vs]) == want == _py(felt.dot(cs, vs))
+    assert felt.ints(cs[0]) == _py(cs[0]) and felt.arr(_py(cs[0])).dtype == np.uint32
