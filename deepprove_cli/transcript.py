@@ -37,6 +37,8 @@ _BYTES, _BASE, _EXT, _DIGEST, _U64, _CHALLENGE, _GRIND, _FORK, _PROTOCOL = range
 _HEAD = struct.Struct("<BH")
 _LEN = struct.Struct("<Q")
 _MAX_GRIND_BITS = 40
+_U32 = np.dtype("<u4")
+_EXT_PARAMS = _LEN.pack(1) + b"ext"  # challenge_ext's squeeze parameters
 
 
 def _label_bytes(label) -> bytes:
@@ -46,8 +48,32 @@ def _label_bytes(label) -> bytes:
     return b
 
 
+# kind | label length | label, per (kind, label): a proof draws on a few dozen labels thousands of times.
+_HEADERS: dict = {}
+_MAX_HEADERS = 4096
+
+
+def _header(kind: int, label) -> bytes:
+    key = (kind, label)
+    h = _HEADERS.get(key)
+    if h is None:
+        lb = _label_bytes(label)
+        h = _HEAD.pack(kind, len(lb)) + lb
+        if isinstance(label, (str, bytes)):  # immutable keys only (a bytearray label can change)
+            if len(_HEADERS) >= _MAX_HEADERS:
+                _HEADERS.clear()
+            _HEADERS[key] = h
+    return h
+
+
 def _field_bytes(values, what: str) -> bytes:
     """Canonical field elements as little-endian u32 bytes; rejects values outside [0, p)."""
+    if type(values) is np.ndarray and values.dtype == _U32 and values.size <= 64:
+        # the common case (prover messages, challenges): no conversion, a check over the bytes
+        b = values.tobytes()
+        if b and max(memoryview(b).cast("I")) >= P:
+            raise ValueError(f"{what}: field element not canonical (must be in [0, p))")
+        return b
     if isinstance(values, (int, np.integer)):
         if not 0 <= int(values) < P:
             raise ValueError(f"{what}: field element not canonical (must be in [0, p))")
@@ -88,8 +114,7 @@ class Transcript:
     # -- absorbing -------------------------------------------------------------------------------
 
     def _record(self, kind: int, label, data: bytes) -> None:
-        lb = _label_bytes(label)
-        self._pending.append(_HEAD.pack(kind, len(lb)) + lb + _LEN.pack(len(data)) + data)
+        self._pending.append(_header(kind, label) + _LEN.pack(len(data)) + data)
 
     def absorb_bytes(self, label, data: bytes) -> None:
         self._record(_BYTES, label, bytes(data))
@@ -100,7 +125,7 @@ class Transcript:
 
     def absorb_ext(self, label, values) -> None:
         """Extension elements: (4,) for one, (n, 4) for n (both encode as n * 4 coefficients)."""
-        a = np.asarray(values)
+        a = values if type(values) is np.ndarray else np.asarray(values)
         if a.ndim not in (1, 2) or a.shape[-1] != 4:
             raise ValueError(f"absorb_ext takes (4,) or (n, 4), got shape {a.shape}")
         self._record(_EXT, label, _field_bytes(a, "absorb_ext"))
@@ -132,7 +157,10 @@ class Transcript:
 
     def _field_stream(self, label, params: bytes, n: int) -> np.ndarray:
         """n uniform base-field elements from one squeeze's output stream (rejection sampling)."""
-        data = self._squeeze_input(_CHALLENGE, label, params)
+        return self._sample(self._squeeze_input(_CHALLENGE, label, params), n)
+
+    def _sample(self, data: bytes, n: int) -> np.ndarray:
+        """n field elements from the output stream of hashing `data`; moves the state on."""
         want = _initial_draw(n)
         while True:
             out = blake3(data, 32 + 4 * want)
@@ -162,7 +190,18 @@ class Transcript:
         return self._field_stream(label, _LEN.pack(n) + b"ext", 4 * n).reshape(n, 4)
 
     def challenge_ext(self, label) -> np.ndarray:
-        return self.challenge_exts(label, 1)[0]
+        return np.array(self.challenge_ext_ints(label), dtype=np.uint32)
+
+    def challenge_ext_ints(self, label) -> tuple:
+        """One uniform extension element as a 4-tuple of Python ints: `challenge_ext`'s squeeze
+        without the numpy round trip (verifier loops do their arithmetic on ints)."""
+        data = self._squeeze_input(_CHALLENGE, label, _EXT_PARAMS)
+        out = blake3(data, 64)  # 8 stream words: enough unless 5+ of them are rejected
+        vals = _below_p(struct.unpack_from("<8I", out, 32))
+        if len(vals) < 4:  # rare: the general sampler extends the same stream
+            return tuple(int(v) for v in self._sample(data, 4))
+        self._state = out[:32]
+        return vals[0], vals[1], vals[2], vals[3]
 
     def challenge_indices(self, label, n_bits: int, count: int) -> np.ndarray:
         """count uniform integers in [0, 2^n_bits) (0 <= n_bits <= 62), int64; repeats are possible."""

@@ -214,3 +214,23 @@ GOLDEN = [
 def test_golden_challenges():
     got = _script(Transcript("deepprove/golden"))
     assert [c.hex() if isinstance(c, bytes) else c for c in got] == GOLDEN
+
+
+def test_challenge_ext_ints_is_challenge_ext(monkeypatch):
+    """The int fast path draws what challenge_exts(label, 1) draws, also when the first 8 stream words
+    hold fewer than 4 accepted values (then the stream is extended)."""
+    def pair(t):
+        a = t.clone()
+        return t.challenge_ext_ints("r"), tuple(a.challenge_exts("r", 1)[0].tolist()), t._state == a._state
+
+    t = Transcript("p")
+    for i in range(20):
+        t.absorb_u64("i", i)
+        got, want, same_state = pair(t)
+        assert got == want and same_state and all(type(v) is int for v in got)
+    real = tmod.blake3
+    # reject the first 5 words of every stream (0xFF.. & 0x7FFFFFFF >= p); prefixes stay consistent
+    monkeypatch.setattr(tmod, "blake3", lambda data, n=32: (lambda o: o[:32] + b"\xff" * 20 + o[52:])(real(data, n))
+                        if n >= 52 else real(data, n))
+    got, want, same_state = pair(t)
+    assert got == want and same_state
