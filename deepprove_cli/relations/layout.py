@@ -31,12 +31,48 @@ def dim_vars(d: int) -> int:
     return (int(d) - 1).bit_length()
 
 
+_LAYOUTS: dict = {}  # shape -> TensorLayout: plans and relations build the same few shapes thousands of times
+_MAX_LAYOUTS = 1 << 14
+
+
 class TensorLayout:
-    """The multilinear layout of one tensor shape (public: prover and verifier build the same one)."""
+    """The multilinear layout of one tensor shape (public: prover and verifier build the same one).
+
+    Immutable; `TensorLayout(shape)` returns a shared instance per shape."""
 
     __slots__ = ("shape", "dim_vars", "offsets", "num_vars")
 
+    def __new__(cls, shape, *args, **kwargs):
+        key = shape if type(shape) is tuple else tuple(shape)
+        if cls is not TensorLayout:  # a subclass (tests' cheating layouts) gets its own instance
+            self = object.__new__(cls)
+            self._setup(key)
+            return self
+        try:
+            return _LAYOUTS[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable dimension (rejected by _setup)
+            pass
+        self = object.__new__(cls)
+        self._setup(key)
+        if all(type(d) is int for d in key):
+            if len(_LAYOUTS) >= _MAX_LAYOUTS:
+                _LAYOUTS.clear()
+            _LAYOUTS[key] = self
+        return self
+
     def __init__(self, shape):
+        pass  # built (or found) by __new__
+
+    def __reduce__(self):
+        return TensorLayout, (self.shape,)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def _setup(self, shape) -> None:
         self.shape = tuple(int(d) for d in shape)
         self.dim_vars = tuple(dim_vars(d) for d in self.shape)
         offs, acc = [0] * len(self.shape), 0

@@ -95,3 +95,25 @@ def test_small_to_field_matches_to_field(rng):
                 np.array([half + 1, -half - 1, 2**40, -(2**40)], np.int64), np.array([3, 250], np.uint8),
                 np.array([-128, 127], np.int8)]:
         assert np.array_equal(small_to_field(arr), to_field(arr)), arr
+
+
+def test_layouts_are_shared_per_shape():
+    """One instance per shape (whatever the dimension types), copies are the same object, subclasses and
+    rejected shapes are never cached."""
+    import copy
+
+    lay = TensorLayout((3, 5))
+    assert TensorLayout([np.int64(3), 5]) is lay and TensorLayout(np.array([3, 5])) is lay
+    assert copy.deepcopy(lay) is lay and copy.copy(lay) is lay
+    assert TensorLayout((3, 5)).shape == (3, 5) and all(type(d) is int for d in TensorLayout((np.int64(2),)).shape)
+
+    class Sub(TensorLayout):
+        def __init__(self, shape, extra):
+            super().__init__(shape)
+            self.extra = extra
+
+    sub = Sub((3, 5), 7)
+    assert sub is not lay and sub.extra == 7 and sub.num_vars == lay.num_vars and TensorLayout((3, 5)) is lay
+    for _ in range(2):
+        with pytest.raises(InputError):
+            TensorLayout((0, 3))
