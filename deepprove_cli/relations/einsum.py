@@ -104,6 +104,7 @@ class Einsum:
         self.sc_letters = self.batch + self.contracted
         self.sc_layout = TensorLayout(tuple(self.size[c] for c in self.sc_letters))
         self.degree = 3 if self.batch else 2
+        self._shape = None
 
     # -- public description ------------------------------------------------------------------
 
@@ -111,8 +112,10 @@ class Einsum:
         return {"spec": self.spec, "a": self.a.describe(), "b": self.b.describe(), "out": self.out.describe()}
 
     def proof_shape(self) -> ProofShape:
-        witnesses = sum(isinstance(x, Operand) for x in (self.a, self.b))
-        return ProofShape(((self.sc_layout.num_vars, self.degree),), witnesses)
+        if self._shape is None:
+            witnesses = sum(isinstance(x, Operand) for x in (self.a, self.b))
+            self._shape = ProofShape(((self.sc_layout.num_vars, self.degree),), witnesses)
+        return self._shape
 
     def evaluate(self, a_values, b_values) -> np.ndarray:
         """The integer semantics (int64; the quantizer's bounds keep every sum exact)."""
@@ -129,13 +132,6 @@ class Einsum:
 
     def _operand_point(self, x, letters: str, parts) -> np.ndarray:
         return x.layout.join_point([parts[c] for c in letters])
-
-    def _batch_eq(self, r: np.ndarray, s: np.ndarray) -> np.ndarray:
-        if not self.batch:
-            return felt.ONE
-        ry = dict(zip(self.ly, self.out.layout.split_point(r)))
-        ss = dict(zip(self.sc_letters, self.sc_layout.split_point(s)))
-        return eq_eval(self._batch_point(ry), self._batch_point(ss))
 
     def _batch_point(self, parts: dict) -> np.ndarray:
         """The batch letters' coordinates in the sumcheck layout's variable order."""
@@ -239,14 +235,20 @@ class Einsum:
     def verify(self, claim: TensorClaim, proof: RelationProof, transcript) -> list[TensorClaim]:
         """The claims on the witness operands the proof leaves (ProofInvalid if it does not verify)."""
         r = self._start(claim, transcript)
-        cur = proof.cursor(self.proof_shape())
+        shape = self.proof_shape()
+        cur = proof.cursor(shape)
         s, expected = cur.sumcheck(claim.value, self.sc_layout.num_vars, self.degree, transcript)
-        sent = list(cur.take(transcript, LABEL_VALUES, self.proof_shape().values))
+        sent = list(cur.take(transcript, LABEL_VALUES, shape.values))
         cur.finish()
-        parts = self._letter_parts(r, s)
-        vals = []
+        ry = dict(zip(self.ly, self.out.layout.split_point(r)))
+        rs = dict(zip(self.sc_letters, self.sc_layout.split_point(s)))
+        parts = {**ry, **rs}
+        vals, points = [], []
         for x, letters in ((self.a, self.la), (self.b, self.lb)):
-            point = self._operand_point(x, letters, parts)
-            vals.append(sent.pop(0) if isinstance(x, Operand) else x.evaluate(point))
-        check_final(expected, felt.mul(self._batch_eq(r, s), felt.mul(vals[0], vals[1])), f"einsum {self.spec}")
-        return self._claims(r, s, vals[0], vals[1])
+            points.append(self._operand_point(x, letters, parts))
+            vals.append(sent.pop(0) if isinstance(x, Operand) else x.evaluate(points[-1]))
+        value = felt.mul_i(felt.ints(vals[0]), felt.ints(vals[1]))
+        if self.batch:
+            value = felt.mul_i(felt.ints(eq_eval(self._batch_point(ry), self._batch_point(rs))), value)
+        check_final(expected, felt.arr(value), f"einsum {self.spec}")
+        return [TensorClaim(x.name, p, v) for x, p, v in zip((self.a, self.b), points, vals) if isinstance(x, Operand)]

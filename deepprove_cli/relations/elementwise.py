@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from deepprove_cli.errors import InputError, ProofInvalid
+from deepprove_cli.field.babybear import P
 from deepprove_cli.lookup import felt
 from deepprove_cli.relations.claims import TensorClaim
 from deepprove_cli.relations.einsum import Einsum
@@ -82,6 +83,8 @@ class LinearRelation:
                 seen.add(t.name)
             self.bdims.append(broadcast_dims(t.shape, self.shape))
         self.witnesses = [t for _, t in self.terms if isinstance(t, Operand)]
+        # terms over the whole shape (no broadcast): their point is the relation's point itself
+        self._full = [len(t.shape) == len(self.shape) and not bd for (_, t), bd in zip(self.terms, self.bdims)]
 
     def describe(self) -> dict:
         return {"name": self.name, "shape": list(self.shape), "const": self.const,
@@ -157,14 +160,22 @@ class LinearRelation:
 
     def verify(self, known: TensorClaim | None, proof: RelationProof, transcript) -> list[TensorClaim]:
         point, known_name = self._start(known, transcript)
-        parts = self.layout.split_point(point)
-        cur = proof.cursor(self.proof_shape(known is not None))
-        sent = list(cur.take(transcript, LABEL_VALUES, self.proof_shape(known is not None).values))
+        shape = self.proof_shape(known is not None)
+        cur = proof.cursor(shape)
+        sent = list(cur.take(transcript, LABEL_VALUES, shape.values))
         cur.finish()
-        total = felt.scale(self.layout.indicator_eval(point), self.const)
+        # sum_k c_k bcast_k T_k(r_k) + const [real](r) on Python ints, reduced once at the end
+        t0 = t1 = t2 = t3 = 0
+        if self.const:
+            t0, t1, t2, t3 = felt.scale_i(felt.ints(self.layout.indicator_eval(point)), self.const)
+        parts = None
         claims = []
         for k, (c, t) in enumerate(self.terms):
-            sub = self._sub_point(k, parts)
+            if self._full[k]:
+                sub = point
+            else:
+                parts = parts if parts is not None else self.layout.split_point(point)
+                sub = self._sub_point(k, parts)
             if isinstance(t, PublicTensor):
                 v = t.evaluate(sub)
             elif t.name == known_name:
@@ -172,8 +183,10 @@ class LinearRelation:
             else:
                 v = sent.pop(0)
                 claims.append(TensorClaim(t.name, sub, v))
-            total = felt.add(total, felt.scale(felt.mul(self._bcast_factor(k, parts), v), c))
-        if not felt.is_zero(total):
+            v0, v1, v2, v3 = felt.ints(v) if self._full[k] else felt.mul_i(felt.ints(self._bcast_factor(k, parts)),
+                                                                           felt.ints(v))
+            t0, t1, t2, t3 = t0 + c * v0, t1 + c * v1, t2 + c * v2, t3 + c * v3
+        if t0 % P or t1 % P or t2 % P or t3 % P:
             raise ProofInvalid(f"{self.name}: the linear relation does not hold at the point")
         return claims
 

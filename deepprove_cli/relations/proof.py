@@ -113,7 +113,7 @@ class RelationProof:
         if not isinstance(self, RelationProof) or self.shape != shape:
             raise ProofFormatError(f"relation proof: shape {getattr(self, 'shape', None)}, expected {shape}")
         for v in self.values:
-            if v.shape != (4,) or v.dtype != np.uint32 or int(v.max()) >= P:
+            if not isinstance(v, np.ndarray) or v.shape != (4,) or v.dtype != np.uint32 or max(v.tolist()) >= P:
                 raise ProofFormatError("relation proof: malformed or non-canonical value")
         return ProofCursor(self)
 
@@ -132,7 +132,7 @@ class ProofCursor:
         if len(vals) != k:
             raise ProofInvalid("relation proof: fewer values than the relation needs")
         self._v += k
-        v = np.stack(vals) if k else np.zeros((0, 4), dtype=np.uint32)
+        v = np.array(vals, dtype=np.uint32) if k else np.zeros((0, 4), dtype=np.uint32)
         transcript.absorb_ext(label, v)
         return v
 
