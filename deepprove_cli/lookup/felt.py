@@ -81,6 +81,14 @@ def dot_i(coeffs, values) -> tuple:
     return (c0 % P, c1 % P, c2 % P, c3 % P)
 
 
+def eq_index_i(rows, index: int) -> tuple:
+    """eq(r, bits of index) = prod_j (bit_j ? r_j : 1 - r_j) for r given as rows of 4 ints (LSB first)."""
+    acc = ONE_I
+    for j, r in enumerate(rows):
+        acc = mul_i(acc, r if (index >> j) & 1 else ((1 - r[0]) % P, -r[1] % P, -r[2] % P, -r[3] % P))
+    return acc
+
+
 # --- (4,) uint32 arrays in and out ------------------------------------------------------------------
 
 

@@ -81,7 +81,8 @@ def verify(depths: list[int], proof: GkrProof, transcript):
     proof.check_shape(depths)
     transcript.absorb_ext(LABEL_ROOTS, proof.roots.reshape(-1, 4))
     mu = np.asarray(transcript.challenge_ext(LABEL_MU), dtype=np.uint32)
-    roots = [(felt.add(felt.mul(p0, q1), felt.mul(p1, q0)), felt.mul(q0, q1)) for p0, p1, q0, q1 in proof.roots]
+    roots = [(felt.arr(felt.add_i(felt.mul_i(p0, q1), felt.mul_i(p1, q0))), felt.arr(felt.mul_i(q0, q1)))
+             for p0, p1, q0, q1 in proof.roots.tolist()]
     r = np.ascontiguousarray(proof.roots)
     claim_p = felt.lines_kernel(r[:, 0], r[:, 1], felt.tup(mu))
     claim_q = felt.lines_kernel(r[:, 2], r[:, 3], felt.tup(mu))
@@ -95,7 +96,7 @@ def verify(depths: list[int], proof: GkrProof, transcript):
         rs = np.zeros((k, 4), dtype=np.uint32)
         for j in range(k):
             transcript.absorb_ext(LABEL_ROUND, lp.rounds[j])
-            rs[j] = np.asarray(transcript.challenge_ext(LABEL_R), dtype=np.uint32)
+            rs[j] = transcript.challenge_ext_ints(LABEL_R)
         final, ok = replay_kernel(claim, np.ascontiguousarray(lp.rounds), point, rs)
         if not ok:
             raise ProofInvalid(f"gkr layer {k}: degenerate point coordinate")

@@ -177,11 +177,6 @@ class Layout:
 
 def eq_index(point: np.ndarray, index: int) -> np.ndarray:
     """eq(point, bits of index) = prod_j (bit_j ? r_j : 1 - r_j), O(n): (4,) ext."""
-    from deepprove_cli.field.ext4 import ext_mul, ext_sub
+    from deepprove_cli.lookup import felt
 
-    acc = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
-    one = acc
-    for j in range(point.shape[0]):
-        r = (point[j, 0], point[j, 1], point[j, 2], point[j, 3])
-        acc = ext_mul(acc, r if (index >> j) & 1 else ext_sub(one, r))
-    return np.array(acc, dtype=np.uint32)
+    return felt.arr(felt.eq_index_i(point.tolist(), index))

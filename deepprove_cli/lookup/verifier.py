@@ -20,7 +20,7 @@ import numpy as np
 
 from deepprove_cli.errors import ProofInvalid
 from deepprove_cli.lookup import felt, gkr_verifier
-from deepprove_cli.lookup.layout import Claim, Layout, LookupClaims, eq_index
+from deepprove_cli.lookup.layout import Claim, Layout, LookupClaims
 from deepprove_cli.lookup.proof import LookupProof, absorb_leaves, absorb_statement, draw_beta_alpha
 from deepprove_cli.poly.structured import prefix_eval
 
@@ -28,39 +28,40 @@ from deepprove_cli.poly.structured import prefix_eval
 def check_roots(tables, layout: Layout, roots) -> None:
     """Each table's root fractions must sum to zero with nonzero denominators."""
     for t, trees in enumerate(layout.tables_trees()):
-        num, den = felt.ZERO, felt.ONE
+        num, den = felt.ZERO_I, felt.ONE_I
         for i in trees:
-            p, q = roots[i]
-            if felt.is_zero(q):
+            p, q = felt.ints(roots[i][0]), felt.ints(roots[i][1])
+            if not any(q):
                 raise ProofInvalid(f"lookup table {tables[t].name}: a root denominator is zero")
-            num, den = felt.add(felt.mul(num, q), felt.mul(p, den)), felt.mul(den, q)
-        if not felt.is_zero(num):
+            num, den = felt.add_i(felt.mul_i(num, q), felt.mul_i(p, den)), felt.mul_i(den, q)
+        if any(num):
             raise ProofInvalid(f"lookup table {tables[t].name}: the fractional sums do not cancel "
                                "(a looked-up value is not in the table, or the multiplicities are wrong)")
 
 
-def _table_block(table, values: np.ndarray, point: np.ndarray, bpow) -> tuple[np.ndarray, np.ndarray]:
-    """(numerator, w) of a table block at its point: -m and t_in + sum_c beta^c t_out_c."""
-    outs = list(values[1:]) if table.committed else table.eval_outputs(point)
-    w = felt.add(table.eval_input(point), felt.dot(bpow[1:], outs))
-    return felt.sub(felt.ZERO, values[0]), w
+def _table_block(table, values: np.ndarray, point: np.ndarray, bpow) -> tuple[tuple, tuple]:
+    """(numerator, w) of a table block at its point: -m and t_in + sum_c beta^c t_out_c (int 4-tuples)."""
+    outs = values[1:].tolist() if table.committed else [felt.ints(v) for v in table.eval_outputs(point)]
+    w = felt.add_i(felt.ints(table.eval_input(point)), felt.dot_i(bpow[1:], outs))
+    return felt.sub_i(felt.ZERO_I, felt.ints(values[0])), w
 
 
 def leaf_values(tables, layout: Layout, proof: LookupProof, tree_index: int, point: np.ndarray, bpow, alpha):
-    """(P(r), Q(r)) of one tree at its leaf point, from the claimed column evaluations."""
+    """(P(r), Q(r)) of one tree at its leaf point, from the claimed column evaluations; bpow: the powers
+    of beta as int 4-tuples."""
     tree = layout.trees[tree_index]
-    num, w = felt.ZERO, felt.ZERO
+    rows = point.tolist()
+    num, w = felt.ZERO_I, felt.ZERO_I
     for b in tree.blocks:
-        pt = point[:b.log_size]
-        sel = eq_index(point[b.log_size:], b.offset >> b.log_size)
+        sel = felt.eq_index_i(rows[b.log_size:], b.offset >> b.log_size)
         if b.is_table:
-            bn, bw = _table_block(tables[tree.table], proof.table_evals[tree.table], pt, bpow)
+            bn, bw = _table_block(tables[tree.table], proof.table_evals[tree.table], point[:b.log_size], bpow)
         else:
-            bn = prefix_eval(pt, b.length, 1, 0)
-            bw = felt.dot(bpow, proof.lookup_evals[b.source])
-        num = felt.add(num, felt.mul(sel, bn))
-        w = felt.add(w, felt.mul(sel, bw))
-    return num, felt.sub(alpha, w)
+            bn = felt.ints(prefix_eval(point[:b.log_size], b.length, 1, 0))
+            bw = felt.dot_i(bpow, proof.lookup_evals[b.source].tolist())
+        num = felt.add_i(num, felt.mul_i(sel, bn))
+        w = felt.add_i(w, felt.mul_i(sel, bw))
+    return felt.arr(num), felt.arr(felt.sub_i(felt.ints(alpha), w))
 
 
 def verify(tables, shapes, proof, transcript) -> LookupClaims:
@@ -76,7 +77,7 @@ def verify(tables, shapes, proof, transcript) -> LookupClaims:
     roots, leaves = gkr_verifier.verify([t.depth for t in layout.trees], proof.gkr, transcript)
     check_roots(tables, layout, roots)
     absorb_leaves(transcript, proof)
-    bpow = felt.powers(beta, max(layout.arities))
+    bpow = [felt.ints(v) for v in felt.powers(beta, max(layout.arities))]
     for i, (point, p_claim, q_claim) in enumerate(leaves):
         num, den = leaf_values(tables, layout, proof, i, point, bpow, alpha)
         name = tables[layout.trees[i].table].name
