@@ -39,6 +39,7 @@ _LEN = struct.Struct("<Q")
 _MAX_GRIND_BITS = 40
 _U32 = np.dtype("<u4")
 _EXT_PARAMS = _LEN.pack(1) + b"ext"  # challenge_ext's squeeze parameters
+_EXT_RECORDS: dict = {}  # label -> challenge_ext's whole squeeze record
 
 
 def _label_bytes(label) -> bytes:
@@ -130,6 +131,15 @@ class Transcript:
             raise ValueError(f"absorb_ext takes (4,) or (n, 4), got shape {a.shape}")
         self._record(_EXT, label, _field_bytes(a, "absorb_ext"))
 
+    def absorb_ext_bytes(self, label, data: bytes) -> None:
+        """Extension elements given as their encoding (n * 16 little-endian u32 bytes): what
+        `absorb_ext` of the decoded (n, 4) array absorbs, for callers that hold the bytes already."""
+        if len(data) % 16:
+            raise ValueError(f"absorb_ext_bytes takes whole extension elements, got {len(data)} bytes")
+        if data and max(memoryview(data).cast("I")) >= P:
+            raise ValueError("absorb_ext_bytes: field element not canonical (must be in [0, p))")
+        self._record(_EXT, label, bytes(data))
+
     def absorb_digest(self, label, digest) -> None:
         """A 32-byte digest (bytes, or (8,) uint32 words in the digest layout of hash.rows)."""
         b = np.ascontiguousarray(digest, dtype="<u4").tobytes() if isinstance(digest, np.ndarray) else bytes(digest)
@@ -195,7 +205,14 @@ class Transcript:
     def challenge_ext_ints(self, label) -> tuple:
         """One uniform extension element as a 4-tuple of Python ints: `challenge_ext`'s squeeze
         without the numpy round trip (verifier loops do their arithmetic on ints)."""
-        data = self._squeeze_input(_CHALLENGE, label, _EXT_PARAMS)
+        rec = _EXT_RECORDS.get(label)
+        if rec is None:
+            rec = _header(_CHALLENGE, label) + _LEN.pack(len(_EXT_PARAMS)) + _EXT_PARAMS
+            if len(_EXT_RECORDS) < _MAX_HEADERS and isinstance(label, (str, bytes)):
+                _EXT_RECORDS[label] = rec
+        self._pending.append(rec)
+        data = self._state + b"".join(self._pending)
+        self._pending = []
         out = blake3(data, 64)  # 8 stream words: enough unless 5+ of them are rejected
         vals = _below_p(struct.unpack_from("<8I", out, 32))
         if len(vals) < 4:  # rare: the general sampler extends the same stream

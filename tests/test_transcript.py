@@ -234,3 +234,15 @@ def test_challenge_ext_ints_is_challenge_ext(monkeypatch):
                         if n >= 52 else real(data, n))
     got, want, same_state = pair(t)
     assert got == want and same_state
+
+
+def test_absorb_ext_bytes_is_absorb_ext():
+    vals = np.array([[1, 2, 3, P - 1], [0, 5, 6, 7]], np.uint32)
+    a, b = Transcript("p"), Transcript("p")
+    a.absorb_ext("v", vals)
+    b.absorb_ext_bytes("v", vals.tobytes())
+    assert a.challenge_bytes("c", 32) == b.challenge_bytes("c", 32)
+    with pytest.raises(ValueError):
+        b.absorb_ext_bytes("v", vals.tobytes()[:12])
+    with pytest.raises(ValueError):
+        b.absorb_ext_bytes("v", np.full((1, 4), P, np.uint32).tobytes())

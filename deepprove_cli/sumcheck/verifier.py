@@ -65,12 +65,14 @@ def verify(claim, num_vars: int, degree: int, proof: SumcheckProof, transcript) 
     claim = to_ext(claim)
     transcript.absorb_ext(LABEL_CLAIM, claim.reshape(1, 4))
     evals = proof.round_evals
-    point = np.empty((num_vars, 4), dtype=np.uint32)
-    for j in range(num_vars):
-        transcript.absorb_ext(LABEL_ROUND, evals[j])
-        point[j] = transcript.challenge_ext_ints(LABEL_CHALLENGE)
     if not (evals.flags.c_contiguous and evals.flags.writeable):  # one kernel specialization only
         evals = np.array(evals, order="C")
+    raw, step = evals.tobytes(), 16 * degree  # round j's values, as absorb_ext would encode them
+    rs = []
+    for j in range(num_vars):
+        transcript.absorb_ext_bytes(LABEL_ROUND, raw[j * step:(j + 1) * step])
+        rs.append(transcript.challenge_ext_ints(LABEL_CHALLENGE))
+    point = np.array(rs, dtype=np.uint32).reshape(num_vars, 4)
     c = tuple(np.uint32(x) for x in claim.tolist())
     return point, np.array(replay_rounds(evals, point, c), dtype=np.uint32)
 
