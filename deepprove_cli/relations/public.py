@@ -69,6 +69,7 @@ class Dense(PublicTensor):
         super().__init__(arr.shape)
         self._values = arr
         self._table = None
+        self._evals: dict = {}  # point bytes -> value: a weight read at one point by several claims
 
     def values(self) -> np.ndarray:
         return self._values
@@ -81,7 +82,14 @@ class Dense(PublicTensor):
     def evaluate(self, point) -> np.ndarray:
         from deepprove_cli.poly.multilinear import evaluate
 
-        return evaluate(self.table(), self.layout.check_point(point))
+        pt = self.layout.check_point(point)
+        key = pt.tobytes()
+        v = self._evals.get(key)
+        if v is None:
+            v = evaluate(self.table(), pt)
+            if len(self._evals) < 64:
+                self._evals[key] = v
+        return v.copy()
 
 
 class Ones(PublicTensor):

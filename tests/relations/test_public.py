@@ -46,6 +46,12 @@ def test_ones_and_dense(rng, shape):
     pt = point(rng, o.layout.num_vars)
     assert np.array_equal(o.evaluate(pt), _dense_eval(o, pt))
     assert np.array_equal(d.evaluate(pt), _dense_eval(d, pt))
+    # a repeated point is answered from the memo, an owned copy each time; other points still evaluate
+    first = d.evaluate(pt)
+    first[:] = 0
+    assert np.array_equal(d.evaluate(pt), _dense_eval(d, pt))
+    other = point(rng, o.layout.num_vars)
+    assert np.array_equal(d.evaluate(other), _dense_eval(d, other))
 
 
 @pytest.mark.parametrize("ids,V", [([0], 1), ([2, 0, 2], 5), ([7, 1, 3, 3, 0], 8), ([4] * 9, 6)])
