@@ -4,8 +4,17 @@ Cases (log sizes from --log-sizes, default 16,18,20,22,24; --quick: 10,12):
 
   2^n              one polynomial of 2^n evaluations (above max_vars it is committed as chunks);
   16x2^20          a batch opened at one point (--quick: 4x2^10);
-  wide/...         a wide batch, 256x2^20 at rate 1/4 and at rate 1/2 (--quick: 32x2^8): the shape
-                   of the model's weights, where the batch tree's leaf width matters most;
+  wide/...         a wide batch, 256x2^20 at rate 1/4 and at rate 1/2 (--quick: 32x2^8 at max_vars 8,
+                   full columns as at full size): the shape of the model's weights, where the batch
+                   tree's leaf width matters most;
+  many-small/...   3000 polynomials of 2^6..2^16 (log-size n drawn with weight 2^(-(n-6)/4): 2^23.9
+                   elements), 1 or 2 claims each at distinct points (--quick: 200 of 2^2..2^8): the
+                   shape of a model run's advice, packed into shared columns (basefold/pack.py). Its
+                   baseline, timed alternately in the same run, is ONE polynomial of about the same
+                   total size (2^round(log2 total)) with 2 claims, what packing aims to cost. Before
+                   packing (commit 792d050, measured once here, noisy 2-core box) the same case gave:
+                   commit 0.75 s, open 2.2 s, verify 0.19 s, proof 1.94 MB (3000 columns, 1.74 MB of
+                   it batch rows); one 2^24 polynomial: commit 1.1 s, open 0.56 s, proof 144 KB;
   weights/...      SmolLM2-135M's weights (272 tensors, each padded per dimension to powers of two:
                    135M elements, 335M padded; --quick: the same layout at 1/64 of the width and 2
                    layers), random values: committed while written to a container (commit_stream),
@@ -104,11 +113,19 @@ def _lower_bound(polys, params):
     return lambda: (ntt.lde(stack, params.rate_bits, shift=1), MerkleTree.build(rows))
 
 
+def _security_metrics(params, commitment, num_claims: int) -> dict:
+    from deepprove_cli.pcs import security_of_commitment
+
+    sec = security_of_commitment(params, commitment, num_claims)
+    return {"security_bits": round(sec.conjectured, 2), "security_bits_proven": round(sec.proven, 2),
+            "query_bits_conjectured": round(sec.query_conjectured, 2), "field_bits": round(sec.field, 2)}
+
+
 def _case(name: str, count: int, log_n: int, params, repeat: int, rng, bound: bool = True) -> list[Record]:
     import numpy as np
 
     from deepprove_cli.field.babybear import P
-    from deepprove_cli.pcs import Claim, commit, open_batch, security_of, verify_opening
+    from deepprove_cli.pcs import Claim, commit, open_batch, verify_opening
     from deepprove_cli.poly.multilinear import evaluate
     from deepprove_cli.transcript import Transcript
 
@@ -137,10 +154,8 @@ def _case(name: str, count: int, log_n: int, params, repeat: int, rng, bound: bo
     t_open = measure(lambda: box.update(proof=open_batch(data, claims, Transcript(b"bench"), params)),
                      max(1, repeat // 2), warm)
     raw = box["proof"].to_bytes()
-    sec = security_of(params, log_n, batch_size=count, num_claims=len(claims))
-    metrics = {"proof_bytes": len(raw), "security_bits": round(sec.conjectured, 2),
-               "security_bits_proven": round(sec.proven, 2), "query_bits_conjectured": round(sec.query_conjectured, 2),
-               "field_bits": round(sec.field, 2), "size_breakdown": box["proof"].size_breakdown()}
+    sec = _security_metrics(params, data.commitment, len(claims))
+    metrics = {"proof_bytes": len(raw), **sec, "size_breakdown": box["proof"].size_breakdown()}
     out.append(record(SUITE, f"open/{name}", t_open, params=params_json, work=elements, unit="elem/s",
                       metrics=metrics))
     del box["proof"]
@@ -148,7 +163,84 @@ def _case(name: str, count: int, log_n: int, params, repeat: int, rng, bound: bo
                        max(repeat, 5), 1)
     out.append(record(SUITE, f"verify/{name}", t_verify, params=params_json,
                       metrics={"proof_bytes": len(raw), "verify_s": round(t_verify.median, 5),
-                               "security_bits": round(sec.conjectured, 2)}))
+                               "security_bits": sec["security_bits"]}))
+    return out
+
+
+def many_small_sizes(rng, count: int, lo: int, hi: int):
+    """`count` log-sizes in [lo, hi], n drawn with weight 2^(-(n - lo)/4) (3000 of 6..16: ~2^24 elements)."""
+    import numpy as np
+
+    n = np.arange(lo, hi + 1)
+    w = 2.0 ** (-(n - lo) / 4)
+    return [int(v) for v in rng.choice(n, size=count, p=w / w.sum())]
+
+
+def _random_claims(rng, polys, counts):
+    """counts[k] claims on polynomial k, each at its own random point, with the true values."""
+    import numpy as np
+
+    from deepprove_cli.field.babybear import P
+    from deepprove_cli.pcs import Claim
+    from deepprove_cli.poly.multilinear import evaluate
+
+    out = []
+    for k, (p, c) in enumerate(zip(polys, counts)):
+        for _ in range(c):
+            z = rng.integers(0, P, size=(p.size.bit_length() - 1, 4), dtype=np.uint32)
+            out.append(Claim(k, z, evaluate(p, z)))
+    return out
+
+
+def _many_small_case(name: str, count: int, lo: int, hi: int, params, repeat: int, rng) -> list[Record]:
+    """Many small polynomials (packed), each step timed alternately with one polynomial of the same total size."""
+    import math
+
+    import numpy as np
+
+    from deepprove_cli.field.babybear import P
+    from deepprove_cli.pcs import commit, open_batch, verify_opening
+    from deepprove_cli.transcript import Transcript
+
+    sizes = many_small_sizes(rng, count, lo, hi)
+    polys = [rng.integers(0, P, size=1 << n, dtype=np.uint32) for n in sizes]
+    claims = _random_claims(rng, polys, [1 + k % 2 for k in range(count)])
+    elements = sum(p.size for p in polys)
+    log_one = round(math.log2(elements))
+    one = [rng.integers(0, P, size=1 << log_one, dtype=np.uint32)]
+    one_claims = _random_claims(rng, one, [2])
+    ours, base = {}, {}
+    params_json = {"polys": count, "log_sizes": [lo, hi], "elements": elements, "claims": len(claims),
+                   "baseline_log_n": log_one, "rate_bits": params.rate_bits, "max_vars": params.max_vars,
+                   "queries": params.num_queries}
+    base_name = f"one/2^{log_one}"
+
+    def steps(box, ps, cl):
+        return (lambda: box.update(data=commit(ps, params)),
+                lambda: box.update(proof=open_batch(box["data"], cl, Transcript(b"bench"), params)),
+                lambda: verify_opening(box["data"].commitment, cl, box["raw"], Transcript(b"bench"), params))
+
+    mine, theirs = steps(ours, polys, claims), steps(base, one, one_claims)
+    times = []
+    for a, b in zip(mine, theirs):
+        times.append(_side_by_side(a, b, repeat, 0))
+        for box in (ours, base):
+            if "proof" in box:
+                box["raw"] = box["proof"].to_bytes()
+    data, raw = ours["data"], ours["raw"]
+    params_json["columns"] = len(data.layout.num_vars)
+    params_json["leaf_bits"] = data.layout.leaf_bits
+    sec = _security_metrics(params, data.commitment, len(claims))
+    out = []
+    for step, (t_ours, t_base) in zip(("commit", "open", "verify"), times):
+        metrics = {"proof_bytes": len(raw), "baseline_proof_bytes": len(base["raw"])}
+        if step == "open":
+            metrics |= sec | {"size_breakdown": ours["proof"].size_breakdown()}
+        if step == "verify":
+            metrics |= {"verify_s": round(t_ours.median, 5), "security_bits": sec["security_bits"]}
+        out.append(record(SUITE, f"{step}/{name}", t_ours, params=params_json,
+                          work=elements if step != "verify" else None, unit="elem/s" if step != "verify" else None,
+                          baseline_name=f"{step}/{base_name}", baseline=t_base, metrics=metrics))
     return out
 
 
@@ -182,12 +274,11 @@ def _weights_case(name: str, model: dict, params, rng) -> list[Record]:
 
     from deepprove_cli.field.babybear import P
     from deepprove_cli.io import container
-    from deepprove_cli.pcs import ProverData, commit_stream, open_batch, security_of, verify_opening
+    from deepprove_cli.pcs import ProverData, commit_stream, open_batch, verify_opening
     from deepprove_cli.transcript import Transcript
 
     shapes = weight_shapes(**model)
     polys = [_padded_table(s, rng) for s in shapes]
-    n_max = max(p.size for p in polys).bit_length() - 1
     real = sum(int(np.prod(s)) for s in shapes)
     padded = sum(p.size for p in polys)
     params_json = {"tensors": len(polys), "elements": real, "padded_elements": padded, "rate_bits": params.rate_bits,
@@ -213,15 +304,14 @@ def _weights_case(name: str, model: dict, params, rng) -> list[Record]:
                   for k, p in enumerate(polys) for _ in range(2)]
         t_open = measure(lambda: box.update(proof=open_batch(data, claims, Transcript(b"bench"), params)), 1, 0)
         raw = box["proof"].to_bytes()
-        sec = security_of(params, n_max, batch_size=len(polys), num_claims=len(claims))
+        sec = _security_metrics(params, data.commitment, len(claims))["security_bits"]
         out.append(record(SUITE, f"open/{name}", t_open, params=params_json, work=padded, unit="elem/s",
-                          metrics={"proof_bytes": len(raw), "claims": len(claims),
-                                   "security_bits": round(sec.conjectured, 2),
+                          metrics={"proof_bytes": len(raw), "claims": len(claims), "security_bits": sec,
                                    "size_breakdown": box["proof"].size_breakdown()}))
         t_verify = measure(lambda: verify_opening(data.commitment, claims, raw, Transcript(b"bench"), params), 3, 1)
         out.append(record(SUITE, f"verify/{name}", t_verify, params=params_json,
                           metrics={"proof_bytes": len(raw), "verify_s": round(t_verify.median, 5),
-                                   "security_bits": round(sec.conjectured, 2)}))
+                                   "security_bits": sec}))
         del data, box
     return out
 
@@ -251,8 +341,14 @@ def run(opts) -> list[Record]:
     records += _case(f"{batch[0]}x2^{batch[1]}", batch[0], batch[1], params, opts.repeat, rng)
     for rate in (2, 1):
         info(f"pcs: wide {wide[0]}x2^{wide[1]} at rate 1/{1 << rate}")
-        records += _case(f"wide/{wide[0]}x2^{wide[1]}/rate1/{1 << rate}", wide[0], wide[1],
-                         _params(opts.extra, rate), min(opts.repeat, 2), rng, bound=False)
+        p = _params(opts.extra, rate)
+        p = dataclasses.replace(p, max_vars=min(p.max_vars, wide[1])) if opts.quick else p
+        records += _case(f"wide/{wide[0]}x2^{wide[1]}/rate1/{1 << rate}", wide[0], wide[1], p,
+                         min(opts.repeat, 2), rng, bound=False)
+    many = (200, 2, 8) if opts.quick else (3000, 6, 16)
+    info(f"pcs: many small, {many[0]} of 2^{many[1]}..2^{many[2]}")
+    records += _many_small_case(f"many-small/{many[0]}x2^{many[1]}..{many[2]}", *many, params,
+                                min(opts.repeat, 3), rng)
     model = {k: max(1, v // 64) for k, v in SMOLLM2.items() if k != "layers"} | {"layers": 2} if opts.quick \
         else SMOLLM2
     info("pcs: SmolLM2-135M-shaped weights" + (" (1/64 width, 2 layers)" if opts.quick else ""))

@@ -7,6 +7,7 @@ The interface, for a batch of multilinear polynomials given as base-field evalua
     proof = open_batch(data, [Claim.of(k, point, value), ...], transcript, params)
     verify_opening(commitment, claims, proof, transcript, params)     # returns, or raises ProofInvalid
     security_of(params, num_vars, batch_size, num_claims)             # Security(conjectured, proven, ...)
+    security_of_commitment(params, commitment, num_claims)            # the same for its committed columns
 
 Persistence (the model's weights: committed once, stored with the quantized model, opened by every
 proof; basefold/persist.py):
@@ -18,19 +19,23 @@ proof; basefold/persist.py):
 
 `proof.to_bytes()` / `OpeningProof.read(reader, ProofShape.of(commitment, claims, params))` put it on
 the wire. Polynomials of more than `params.max_vars` variables (20 at the default rate) are committed
-as chunks on their high variables (basefold/split.py) so that every size keeps the security target;
-this is invisible to callers: indices and claims always refer to the polynomials as given. The prover functions import their kernels on first call; importing this package, or the
-verifier, compiles nothing and pulls in no prover kernel.
+as chunks on their high variables (basefold/split.py) so that every size keeps the security target,
+and many small ones (8 or more below max_vars) share packed columns (basefold/pack.py) so that a batch
+of thousands costs about what one polynomial of their total size costs; both are invisible to
+callers: indices and claims always refer to the polynomials as given. The prover functions import
+their kernels on first call; importing this package, or the verifier, compiles nothing and pulls in
+no prover kernel.
 """
 
 from deepprove_cli.pcs.basefold.claims import Claim
 from deepprove_cli.pcs.basefold.commitment import Commitment
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
 from deepprove_cli.pcs.basefold.proof import OpeningProof, ProofShape
-from deepprove_cli.pcs.security import Security, security_bits, security_of
+from deepprove_cli.pcs.security import Security, security_bits, security_of, security_of_commitment
 
 __all__ = ["Claim", "Commitment", "DEFAULT_PARAMS", "OpeningProof", "PcsParams", "ProofShape", "ProverData",
-           "Security", "commit", "commit_stream", "open_batch", "security_bits", "security_of", "verify_opening"]
+           "Security", "commit", "commit_stream", "open_batch", "security_bits", "security_of",
+           "security_of_commitment", "verify_opening"]
 
 
 def __getattr__(name: str):

@@ -28,6 +28,8 @@ the committed columns are capped at `max_vars` variables (`max_vars_for`: the la
 field terms stay at the target plus a margin; 20 at rate 1/2 for 100 bits), and a polynomial
 with more variables is committed as 2^(n - max_vars) chunks on its high variables (basefold/split.py);
 the chunk values a split claim adds are checked by an exact identity, at no soundness cost.
+Many small polynomials are packed into shared columns of up to max_vars variables
+(basefold/pack.py): `security_of_commitment` takes the committed columns as they are.
 `Security.query_conjectured` is the query phase's share alone, the figure queries are chosen for
 (`PcsParams.for_security`).
 """
@@ -118,6 +120,19 @@ def split_shape(num_vars: int, max_vars: int, batch_size: int = 1, num_claims: i
     into 2^(num_vars - max_vars) chunks each (basefold/split.py)."""
     extra = max(0, num_vars - max_vars)
     return min(num_vars, max_vars), batch_size << extra, num_claims << extra
+
+
+def security_of_commitment(params, commitment, num_claims: int = 1) -> Security:
+    """Security of opening a Basefold commitment with `num_claims` claims under a `PcsParams`, for the
+    columns it really commits: split polynomials as their chunks (their claims counted once per
+    chunk, as in `security_of`), small ones as the packed columns that hold them (basefold/pack.py),
+    which can be larger than any of them."""
+    columns = commitment.layout.num_vars
+    split = commitment.split
+    extra = max(split.chunk_bits(k) for k in range(len(split.num_vars)))
+    return security_bits(rate_bits=params.rate_bits, num_queries=params.num_queries,
+                         grinding_bits=params.grinding_bits, num_vars=max(columns), arity_bits=params.arity_bits,
+                         batch_size=len(columns), num_claims=num_claims << extra, final_vars=params.final_vars)
 
 
 def security_of(params, num_vars: int, batch_size: int = 1, num_claims: int = 1) -> Security:

@@ -143,15 +143,16 @@ def test_injections_with_leaves_narrower_than_layers(rng, leaf_bits, arity_bits)
 
 
 def test_open_leaf_width_follows_the_batch_width(rng):
-    """Left open, the leaf width is chosen from the batch's width: 4 for one column, 1 for wide batches;
-    the verifier derives the same and accepts an explicit equal value."""
+    """Left open, the leaf width is chosen from the batch's width: 4 for one column, 1 for wide batches
+    (of full columns: max_vars is their size, else they would be packed into one, pack.py); the
+    verifier derives the same and accepts an explicit equal value."""
     import dataclasses
 
     from deepprove_cli.pcs.basefold.layout import auto_leaf_bits
 
     assert [auto_leaf_bits([9] * k) for k in (1, 8, 16, 32, 256)] == [4, 3, 2, 1, 1]
     assert auto_leaf_bits([9, 5, 5, 5, 5, 5]) == 4  # the width of the largest size counts
-    params = dataclasses.replace(SMALL, leaf_bits=None)
+    params = dataclasses.replace(SMALL, leaf_bits=None, max_vars=6)
     for k, leaf in ((1, 4), (32, 1)):
         polys = tables(rng, [6] * k)
         z = point(rng, 6)

@@ -1,10 +1,10 @@
 """Commit to a batch of multilinear polynomials with one Merkle tree.
 
-The polynomials are first cut into columns of at most max_vars variables (split.py). The columns
-are then encoded group by group (layout.py), a slab of a few columns at a time (Moebius + LDE,
-encoding.py), and each slab's windows are fed (straight from the column-major codewords, no
-transpose) to the streaming row hasher of the tree level its
-group attaches at (row_hasher.py); the batch tree is built from those row hashes
+The polynomials are first cut into columns of at most max_vars variables (split.py), and many
+small ones packed into shared columns (pack.py). The columns are then encoded group by group
+(layout.py), a slab of a few columns at a time (Moebius + LDE, encoding.py), and each slab's
+windows are fed (straight from the column-major codewords, no transpose) to the streaming row
+hasher of the tree level its group attaches at (row_hasher.py); the batch tree is built from those row hashes
 (batch_tree.py). So no step needs more than one slab of codewords at once: `commit` keeps them
 all (in RAM), persist.commit_stream hands each to the output file as it is produced.
 
@@ -29,6 +29,7 @@ from deepprove_cli.pcs.basefold.commitment import Commitment
 from deepprove_cli.pcs.basefold.encoding import moebius_rows
 from deepprove_cli.pcs.basefold.layout import BatchLayout
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
+from deepprove_cli.pcs.basefold.persist import stack_rows
 from deepprove_cli.pcs.basefold.row_hasher import RowHasher
 
 SLAB_BYTES = 128 << 20   # codeword bytes encoded at once (fewer, wider slabs: less row-hasher state traffic)
@@ -65,13 +66,13 @@ class ProverData:
 
     def table(self, poly: int) -> np.ndarray:
         """The evaluation table of the caller's polynomial `poly` (a view: a split polynomial's
-        chunks are consecutive rows of one group's stack)."""
-        split = self.commitment.split
-        first = split.starts[poly]
+        chunks are consecutive rows of one group's stack, a packed one is its slot of a column)."""
+        split, packing = self.commitment.split, self.commitment.packing
+        first = packing.slot(split.starts[poly])
         if split.chunks(poly) == 1:
-            return self.column(first)
-        g = self.layout.group_of(first)
-        i = self.layout.groups[g].polys.index(first)
+            return self.column(first.column)[first.offset:first.offset + (1 << first.num_vars)]
+        g = self.layout.group_of(first.column)
+        i = self.layout.groups[g].polys.index(first.column)
         return self.tables[g][i:i + split.chunks(poly)].reshape(-1)
 
     def claim(self, poly: int, point) -> Claim:
@@ -108,8 +109,8 @@ def _num_vars(t, i: int) -> int:
 
 
 def commit_shape(polys, params: PcsParams) -> tuple[Commitment, list[np.ndarray]]:
-    """The commitment's shape (root still zero) for these tables, and their columns (views);
-    InputError names a bad table or shape."""
+    """The commitment's shape (root still zero) for these tables, and their committed columns (views,
+    but packed columns, pack.py); InputError names a bad table or shape."""
     polys = list(polys)
     if not polys:
         raise InputError("commit: no polynomials")
@@ -118,7 +119,7 @@ def commit_shape(polys, params: PcsParams) -> tuple[Commitment, list[np.ndarray]
         shape = Commitment.for_params(bytes(32), num_vars, params)
     except ValueError as e:
         raise InputError(f"commit: {e}") from None
-    return shape, shape.split.column_tables(polys)
+    return shape, shape.packing.column_tables(shape.split.column_tables(polys))
 
 
 class Encoder:
@@ -154,13 +155,17 @@ class Encoder:
         return batch_tree.from_row_digests(self.layout, {lvl: h.digests() for lvl, h in self.hashers.items()})
 
 
-def _stack(polys, split, cols: tuple[int, ...]) -> np.ndarray:
-    """The tables of a group's columns as one (K_g, 2^n) array: a view when they are one polynomial
-    or all chunks of one, else a copy."""
-    owner = split.owner(cols[0])
-    if split.owner(cols[-1]) == owner and len(cols) == split.chunks(owner):
-        return polys[owner].reshape(len(cols), -1)
-    columns = split.column_tables(polys)
+def _stack(polys, shape: Commitment, columns: list[np.ndarray], cols: tuple[int, ...]) -> np.ndarray:
+    """The tables of a group's columns as one (K_g, 2^n) array: a view when they are one polynomial,
+    all chunks of one or packed columns, else a copy."""
+    split, packing = shape.split, shape.packing
+    first, last = packing.members(cols[0]), packing.members(cols[-1])
+    if len(first) == len(last) == 1:
+        owner = split.owner(first[0])
+        if split.owner(last[0]) == owner and len(cols) == split.chunks(owner):
+            return polys[owner].reshape(len(cols), -1)
+    if all(packing.is_packed(c) for c in cols):   # rows of one block (Packing.column_tables): no copy
+        return stack_rows([columns[c] for c in cols])
     return np.stack([columns[c] for c in cols])
 
 
@@ -183,5 +188,5 @@ def commit(polys, params: PcsParams = DEFAULT_PARAMS) -> ProverData:
             codewords[g] = np.empty((len(layout.groups[g].polys), cw.shape[1]), np.uint32)
         codewords[g][lo:lo + cw.shape[0]] = cw
     tree = enc.tree()
-    tables = [_stack(polys, shape.split, g.polys) for g in layout.groups]
+    tables = [_stack(polys, shape, columns, g.polys) for g in layout.groups]
     return ProverData(dataclasses.replace(shape, root=tree.root), tables, codewords, tree)

@@ -2,7 +2,8 @@
 leaf width, max_vars, every polynomial's number of variables). Small, deterministic, strictly parsed.
 
 `num_vars` are the callers' polynomials; `layout` is what the tree holds: their columns (a
-polynomial above max_vars is split into chunks, split.py), derived from the shape.
+polynomial above max_vars is split into chunks, split.py; many small ones share packed columns,
+pack.py), derived from the shape.
 
 Wire format (version 3): u8 version | u8 rate_bits | u8 arity_bits | u8 leaf_bits | u8 max_vars |
 u32 K | K x u8 num_vars | root.
@@ -11,9 +12,11 @@ u32 K | K x u8 num_vars | root.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from deepprove_cli.io.binary import ProofFormatError, Reader, Writer
 from deepprove_cli.pcs.basefold.layout import MAX_POLYS, BatchLayout, auto_leaf_bits
+from deepprove_cli.pcs.basefold.pack import Packing
 from deepprove_cli.pcs.basefold.split import Split
 
 VERSION = 3
@@ -23,25 +26,36 @@ VERSION = 3
 class Commitment:
     root: bytes
     layout: BatchLayout     # the committed columns
-    split: Split            # the callers' polynomials -> columns
+    split: Split            # the callers' polynomials -> pieces (chunks of big ones), then packed (pack.py)
 
     def __post_init__(self):
-        if tuple(self.layout.num_vars) != self.split.columns:
-            raise ValueError("commitment: the layout's columns are not the split of its polynomials")
+        if tuple(self.layout.num_vars) != self.packing.columns:
+            raise ValueError("commitment: the layout's columns are not the split and packing of its polynomials")
+
+    @cached_property
+    def packing(self) -> Packing:
+        """The split's pieces -> committed columns."""
+        return Packing(self.split.columns, self.split.max_vars)
+
+    def column_claims(self, claims, values=None) -> list:
+        """The callers' claims as claims on committed columns: split (with the chunk values `values`,
+        Split.column_claims), then packed (Packing.column_claims)."""
+        return self.packing.column_claims(self.split.column_claims(claims, values))
 
     @classmethod
     def of(cls, root: bytes, num_vars, rate_bits: int, arity_bits: int, leaf_bits: int,
            max_vars: int) -> "Commitment":
         """The commitment of this shape (ValueError if the shape is out of range)."""
         split = Split(tuple(int(n) for n in num_vars), max_vars)
-        return cls(bytes(root), BatchLayout(split.columns, rate_bits, arity_bits, leaf_bits), split)
+        columns = Packing(split.columns, max_vars).columns
+        return cls(bytes(root), BatchLayout(columns, rate_bits, arity_bits, leaf_bits), split)
 
     @classmethod
     def for_params(cls, root: bytes, num_vars, params) -> "Commitment":
         """The commitment of these polynomial sizes under a PcsParams' commit-time parameters (an
         open leaf width is chosen from the batch's columns, layout.auto_leaf_bits)."""
         split = Split(tuple(int(n) for n in num_vars), params.max_vars)
-        leaf_bits = params.leaf_bits or auto_leaf_bits(split.columns)
+        leaf_bits = params.leaf_bits or auto_leaf_bits(Packing(split.columns, params.max_vars).columns)
         return cls.of(root, num_vars, params.rate_bits, params.arity_bits, leaf_bits, params.max_vars)
 
     def mismatch(self, params) -> str | None:

@@ -3,7 +3,8 @@
 Pure index arithmetic, shared by the prover and the verifier (no kernels), so both derive the
 same shapes from the same public data: the columns' numbers of variables, the rate, leaf width
 and arity of the commitment, the claims and the opening parameters. "Polynomials" below are the
-committed columns (a caller's polynomial above max_vars is several of them, split.py).
+committed columns (a caller's polynomial above max_vars is several of them, split.py; many small
+ones share one, pack.py).
 
 Batch tree (one Merkle tree per batch, mixed heights). Polynomials with the same number of
 variables form a group. A codeword of 2^L positions (L = n + rate_bits, bit-reversed order) is cut

@@ -5,7 +5,7 @@ proof opens them. So the prover data is written beside the quantized model and `
 from the memory-mapped file, never re-encoding and never loading it whole.
 
 Arrays, named under a prefix (default "pcs/"), in commit order (group by group, layout.py):
-    table/<c>      (2^n_c,)      uint32   column c's evaluation table
+    table/<c>      (2^n_c,)      uint32   committed column c's evaluation table (packed: pack.py)
     codeword/<c>   (2^(n_c + r),) uint32  its codeword (bit-reversed order)
     tree/<l>       (nodes, 8)    uint32   batch-tree level l (0 = leaves ... height = root)
     root           (8,)          uint32   the root (last: a streamed commit knows it only at the end)
@@ -32,7 +32,7 @@ from deepprove_cli.io.container import ArraySpec
 from deepprove_cli.pcs.basefold.commitment import Commitment
 
 KIND = "basefold-prover-data"
-VERSION = 1
+VERSION = 2   # 2: many small polynomials share packed columns (pack.py): the same num_vars, other columns
 _SHAPE_KEYS = ("rate_bits", "arity_bits", "leaf_bits", "max_vars")
 
 
@@ -155,7 +155,7 @@ def _array(container, name: str, shape: tuple) -> np.ndarray:
     return a
 
 
-def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+def stack_rows(arrays: list[np.ndarray]) -> np.ndarray:
     """Equal-length 1-D arrays as one (K, n) array: a view when they lie back to back in memory."""
     first = arrays[0]
     n = first.shape[0]
@@ -182,8 +182,8 @@ def load(meta: dict, container):
                          f"({len(have - want)} unexpected, {len(want - have)} missing)")
     tables, codewords = [], []
     for g in lay.groups:
-        tables.append(_stack([_array(container, f"{prefix}table/{c}", (1 << g.num_vars,)) for c in g.polys]))
-        codewords.append(_stack([_array(container, f"{prefix}codeword/{c}", (1 << g.log_len,)) for c in g.polys]))
+        tables.append(stack_rows([_array(container, f"{prefix}table/{c}", (1 << g.num_vars,)) for c in g.polys]))
+        codewords.append(stack_rows([_array(container, f"{prefix}codeword/{c}", (1 << g.log_len,)) for c in g.polys]))
     layers = [_array(container, f"{prefix}tree/{lvl}", (lay.n_leaves >> lvl, 8)) for lvl in range(lay.height + 1)]
     root = _array(container, f"{prefix}root", (8,))
     if not np.array_equal(root, layers[-1][0]):

@@ -19,6 +19,11 @@ BASE_ROUNDS rounds read the committed base table itself, the bound prefix r_<l f
 weight; then the column is bound BASE_ROUNDS variables at once to an extension table of 1/16 of
 its entries (2 bytes per committed element in all), bound one variable per round from there.
 
+A packed column (pack.py: many small polynomials in aligned slots, a claim's point ends in its slot
+bits) would make that pass O(column) per claim; there each claim reads only the region of the
+column's table that its eq weight covers (_PackedColumn, pack_kernels.k_slot_sums): O(slot) per
+claim, plus the column's own binding, O(column) per column.
+
 Round 0's q_i need no challenge: `first_sums` computes them before the transcript draws anything,
 and they also give the chunk values of split claims (v = (1 - z_0) q(0) + z_0 q(1)).
 
@@ -34,6 +39,7 @@ from deepprove_cli.field.babybear import P
 from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.pcs.basefold import kernels as K
 from deepprove_cli.pcs.basefold import labels
+from deepprove_cli.pcs.basefold import pack_kernels as PK
 from deepprove_cli.pcs.basefold.protocol import reduce_coefficients
 from deepprove_cli.pcs.basefold.scalars import eadd, eq1_scale, gruen_sum
 from deepprove_cli.poly.eq import eq_table
@@ -107,10 +113,11 @@ class _Column:
         self.bound: list[np.ndarray] = []            # challenges bound so far (its own rounds)
         self.weight = None                           # a_i eq(z_i[:l], r_<l), once the coefficients are drawn
 
-    def sums(self, cache: dict) -> np.ndarray:
-        """(c, 2, 4): the q_i of this round."""
+    def sums(self, cache: dict, sel=None) -> np.ndarray:
+        """(c, 2, 4): the q_i of this round (of the claims `sel`, default all)."""
         l = len(self.bound)
-        suffixes = [p[l + 1:] for p in self.points]
+        points = self.points if sel is None else self.points[sel]
+        suffixes = [p[l + 1:] for p in points]
         prefix = np.array(self.bound, dtype=np.uint32).reshape(-1, 4) if l < self.base_rounds else _NONE
         return claim_sums(self.table, prefix, suffixes, cache)
 
@@ -129,22 +136,53 @@ class _Column:
         return t[0].copy() if t.ndim == 2 else np.array([t[0], 0, 0, 0], dtype=np.uint32)
 
 
-def _columns(data, claims) -> list[_Column]:
-    layout = data.layout
+class _PackedColumn(_Column):
+    """A packed column (pack.py): claim i reads only the region of the table that its slot (offset
+    o_i, n_i variables) covers, since its eq weight vanishes elsewhere. At round l the region is the
+    slot (l < n_i), or, once the slot is bound to one value, the aligned block of 2^(l+1) entries
+    around it, whose other entries are the neighbouring slots bound so far (the slot bits weigh
+    them). The table itself is bound as a plain column's is, O(2^n) in all."""
+
+    def __init__(self, col, join, table, idx, points, offsets: np.ndarray, nvars: np.ndarray):
+        super().__init__(col, join, table, idx, points)
+        self.offsets, self.nvars = offsets, nvars
+
+    def sums(self, cache: dict, sel=None) -> np.ndarray:
+        l = len(self.bound)
+        folded = 0 if l < self.base_rounds else l          # variables already bound into self.table
+        sel = np.arange(len(self.idx)) if sel is None else np.asarray(sel, dtype=np.int64)
+        n_eff = np.maximum(self.nvars[sel], l + 1)
+        starts = (self.offsets[sel] >> n_eff) << (n_eff - folded)
+        nvars = n_eff - folded
+        prefix = np.array(self.bound[folded:], dtype=np.uint32).reshape(-1, 4)
+        out = np.empty((len(sel), 2, 4), dtype=np.uint32)
+        t = self.table
+        with threads_for(int(np.sum(np.left_shift(1, nvars)))):
+            PK.k_slot_sums(t.reshape(-1), t.ndim == 2, starts, nvars, self.points[sel], prefix, folded, l - folded,
+                           out.reshape(-1))
+        return out
+
+
+def _columns(data, claims, slots) -> list[_Column]:
+    """The claimed columns' states; `slots` = (offsets, piece variables) of the claims (Packing.claim_slots)."""
+    layout, packing = data.layout, data.commitment.packing
     n = max(layout.num_vars[c.poly] for c in claims)
     by_col: dict[int, list[int]] = {}
     for i, c in enumerate(claims):
         by_col.setdefault(c.poly, []).append(i)
-    return [_Column(k, n - layout.num_vars[k], data.column(k), idx, [claims[i].point for i in idx])
-            for k, idx in sorted(by_col.items())]
+    out = []
+    for k, idx in sorted(by_col.items()):
+        args = (k, n - layout.num_vars[k], data.column(k), idx, [claims[i].point for i in idx])
+        out.append(_PackedColumn(*args, slots[0][idx], slots[1][idx]) if packing.is_packed(k) else _Column(*args))
+    return out
 
 
-def first_sums(data, claims, which=None) -> np.ndarray:
+def first_sums(data, claims, slots, which=None) -> np.ndarray:
     """(len(claims), 2, 4): round 0's (q(0), q(1)) of the claims listed in `which` (default all;
     the others stay zero), one pass per column. A claim on a 0-variable column has q = (v, v)."""
     out = np.zeros((len(claims), 2, 4), dtype=np.uint32)
     wanted = set(range(len(claims)) if which is None else which)
-    for col in _columns(data, claims):
+    for col in _columns(data, claims, slots):
         sel = [j for j, i in enumerate(col.idx) if i in wanted]
         if not sel:
             continue
@@ -152,16 +190,15 @@ def first_sums(data, claims, which=None) -> np.ndarray:
             for j in sel:
                 out[col.idx[j]] = col.value()
             continue
-        q = claim_sums(col.table, _NONE, [col.points[j][1:] for j in sel])
-        for j, qj in zip(sel, q):
+        for j, qj in zip(sel, col.sums({}, sel)):
             out[col.idx[j]] = qj
     return out
 
 
-def prove(data, claims, first: np.ndarray, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def prove(data, claims, slots, first: np.ndarray, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed columns, 4)).
-    `first`: first_sums of every claim."""
-    cols = _columns(data, claims)
+    `first`: first_sums of every claim; `slots` as for first_sums."""
+    cols = _columns(data, claims, slots)
     a = reduce_coefficients(transcript, len(claims))
     for c in cols:
         c.weight = a[c.idx]

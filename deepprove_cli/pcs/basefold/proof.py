@@ -29,7 +29,6 @@ from deepprove_cli.io.binary import ProofFormatError, Reader, Writer
 from deepprove_cli.pcs.basefold.claims import claimed_polys, common_point
 from deepprove_cli.pcs.basefold.layout import BatchLayout, FoldSchedule
 from deepprove_cli.pcs.basefold.params import PcsParams
-from deepprove_cli.pcs.basefold.split import Split
 
 VERSION = 2
 
@@ -57,12 +56,12 @@ class ProofShape:
         """The shape for the callers' claims on a commitment (or, given a BatchLayout, for claims
         on its columns directly)."""
         if isinstance(commitment, BatchLayout):
-            layout, split = commitment, Split(commitment.num_vars, max(commitment.num_vars))
+            layout, cols, values = commitment, list(claims), 0
         else:
-            layout, split = commitment.layout, commitment.split
-        cols = split.column_claims(claims)
+            layout, cols = commitment.layout, commitment.column_claims(claims)
+            values = commitment.split.value_count(claims)
         schedule = FoldSchedule.build(layout, claimed_polys(cols), params.final_vars)
-        return cls(schedule, common_point(layout, cols) is None, params.num_queries, split.value_count(claims))
+        return cls(schedule, common_point(layout, cols) is None, params.num_queries, values)
 
     @property
     def batch_levels(self) -> list[tuple[int, int, int]]:

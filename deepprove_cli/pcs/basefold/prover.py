@@ -1,8 +1,8 @@
 """The Basefold opening prover: claims on a committed batch -> one OpeningProof.
 
 Order (the verifier replays it): absorb parameters, commitment and the callers' claims; send the
-chunk values of claims on split polynomials (split.py), which turns the claims into claims on the
-committed columns; reduce several points to one (point_reduction.py, skipped when the claims
+chunk values of claims on split polynomials (split.py), which, with the packing of small ones
+(pack.py), turns the claims into claims on the committed columns; reduce several points to one (point_reduction.py, skipped when the claims
 already sit at one point); squeeze the batching coefficients and combine the claimed columns;
 sumcheck interleaved with folding (fold_phase.py); grinding; query indices; openings
 (query_phase.py).
@@ -39,16 +39,18 @@ def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> 
     if com.mismatch(params):
         raise InputError(f"open_batch: the parameters' {com.mismatch(params)} differ from the commitment's")
     absorb_statement(transcript, params, com, claims)
-    cols = com.split.column_claims(claims)            # points only; their values follow
+    pieces = com.split.column_claims(claims)          # points only; their values follow
+    chunk = [i for i, c in enumerate(pieces) if com.split.chunks(com.split.owner(c.poly)) > 1]
+    slots = com.packing.claim_slots(pieces)
+    cols = com.packing.column_claims(pieces)          # one per piece claim, same order
     reduce = common_point(layout, cols) is None       # claims at several points
-    chunk = [i for i, c in enumerate(cols) if com.split.chunks(com.split.owner(c.poly)) > 1]
-    first = point_reduction.first_sums(data, cols, None if reduce else chunk)
+    first = point_reduction.first_sums(data, cols, slots, None if reduce else chunk)
     split_values = _values_from_sums([cols[i].point for i in chunk], first[chunk])
     absorb_split_values(transcript, split_values)
-    claims = com.split.column_claims(claims, split_values)
+    claims = com.column_claims(claims, split_values)
     polys = claimed_polys(claims)
     if reduce:
-        red_rounds, z, red_values = point_reduction.prove(data, claims, first, transcript)
+        red_rounds, z, red_values = point_reduction.prove(data, claims, slots, first, transcript)
     else:
         z = common_point(layout, claims)[0]
         red_rounds, red_values = np.zeros((0, 2, 4), np.uint32), np.zeros((0, 4), np.uint32)

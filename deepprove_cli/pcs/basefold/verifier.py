@@ -4,7 +4,9 @@ kernel-free protocol modules (layout, claims, proof format, labels); never a pro
 Checks, in order (each failure raises ProofInvalid naming it):
   1. the proof parses under the verifier's own shape (commitment, claims, parameters);
   1b. every claim on a split polynomial: its chunk values recombine to the claimed value
-     (sum_j eq(z_high, j) v_j = v, split.py); the chunk claims replace it from here on;
+     (sum_j eq(z_high, j) v_j = v, split.py); the chunk claims replace it from here on; a claim on
+     a packed polynomial becomes the claim on its column at the point the verifier derives from
+     the sizes alone (its slot bits appended, pack.py);
   2. point reduction (several points): every round's sum, then the last round against the sent
      values f_k(r[d_k:]) weighted by the claims' eq polynomials;
   3. fold sumcheck: every round's sum (the claims of smaller polynomials join at their round,
@@ -24,6 +26,7 @@ from deepprove_cli.field.babybear import P, two_adic_root
 from deepprove_cli.hash.merkle import MultiProof, verify_multi
 from deepprove_cli.io.binary import ProofFormatError
 from deepprove_cli.pcs.basefold import batch_tree, labels
+from deepprove_cli.pcs.basefold import claim_kernels as CK
 from deepprove_cli.pcs.basefold import verifier_kernels as V
 from deepprove_cli.pcs.basefold.claims import check_claims, common_point
 from deepprove_cli.pcs.basefold.params import DEFAULT_PARAMS, PcsParams
@@ -63,7 +66,7 @@ def verify_opening(commitment, claims, proof, transcript, params: PcsParams = DE
     absorb_statement(transcript, params, commitment, claims)
     absorb_split_values(transcript, proof.split_values)
     _check_split(commitment.split, claims, proof.split_values)
-    claims = commitment.split.column_claims(claims, proof.split_values)
+    claims = commitment.column_claims(claims, proof.split_values)
     if shape.multi_point:
         z, values = _verify_reduction(s, claims, proof, transcript)
     else:
@@ -90,28 +93,28 @@ def _verify_reduction(s, claims, proof, transcript):
     layout = s.layout
     ap = reduce_coefficients(transcript, len(claims))
     n = s.n
-    joins: dict[int, np.ndarray] = {}
+    lens = np.array([layout.num_vars[c.poly] for c in claims], dtype=np.int64)
+    pts = np.zeros((len(claims), n, 4), dtype=np.uint32)
     for i, c in enumerate(claims):
-        d = n - layout.num_vars[c.poly]
-        joins[d] = eadd(joins.get(d, ZERO), emul(ap[i], c.value))
-    total = joins.get(0, ZERO)
+        pts[i, :lens[i]] = c.point
+    joins = np.empty((n + 1, 4), dtype=np.uint32)
+    CK.k_joins(lens, ap, np.array([c.value for c in claims], dtype=np.uint32).reshape(-1, 4), joins)
+    total = joins[0]
     point = np.zeros((n, 4), dtype=np.uint32)
     for j in range(n):
         if j:
-            total = eadd(total, joins.get(j, ZERO))
+            total = eadd(total, joins[j])
         h0, h2 = proof.reduce_rounds[j]
         transcript.absorb_ext(labels.REDUCE_ROUND, proof.reduce_rounds[j])
         point[j] = transcript.challenge_ext(labels.REDUCE_CHALLENGE)
         total = quadratic_at(h0, esub(total, h0), h2, point[j])
     if n:
-        total = eadd(total, joins.get(n, ZERO))
+        total = eadd(total, joins[n])
     transcript.absorb_ext(labels.REDUCE_VALUES, proof.reduce_values)
     values = dict(zip(s.claimed, proof.reduce_values))
-    expected = ZERO
-    for i, c in enumerate(claims):
-        d = n - layout.num_vars[c.poly]
-        w = emul(ap[i], np.array(V.eq_eval(c.point, point[d:]), dtype=np.uint32))
-        expected = eadd(expected, emul(w, values[c.poly]))
+    sent = proof.reduce_values[np.searchsorted(np.array(s.claimed), [c.poly for c in claims])].reshape(-1, 4)
+    expected = np.zeros(4, dtype=np.uint32)
+    CK.k_expected(pts, lens, ap, np.ascontiguousarray(sent), point, expected)
     if not np.array_equal(total, expected):
         raise ProofInvalid("opening: point reduction's last round does not match the sent evaluations")
     return point, values

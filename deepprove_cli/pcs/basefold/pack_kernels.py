@@ -1,0 +1,112 @@
+"""Prover kernel of the point reduction on packed columns (pack.py): eq-weighted sums over slots.
+
+A claim on a packed column reads only its own slot (the eq weight of its point vanishes on every
+other entry: the slot bits are 0/1 constants), so its round sums are computed over that region of
+the column's table, with the weights built in the kernel from the claim's coordinates. Thousands
+of small claims then cost one call per column and round, and each costs O(its region).
+
+Extension vectors are flat views of (n, 4) arrays (field.ext4's load/store); sums are products
+reduced, added unreduced in uint64 (at most 2^20 terms < 2^31 per sum) and reduced once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from deepprove_cli.field.babybear import reduce62, sub
+from deepprove_cli.field.ext4 import ext_load as ld, ext_mul, ext_mul_base, ext_store as st
+
+_Z64 = np.uint64(0)
+_ONE = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+
+
+@njit(cache=True, inline="always")
+def _coord(points, prefix, c, bound, xbit, j):
+    """Weight factors (eq at bit 0, eq at bit 1) of region variable j of claim c: the bound prefix
+    below the free variable xbit, 1 on both sides at xbit, the claim's point above."""
+    if j == xbit:
+        return _ONE, _ONE
+    if j < xbit:
+        w = (prefix[j, 0], prefix[j, 1], prefix[j, 2], prefix[j, 3])
+    else:
+        k = bound + j
+        w = (points[c, k, 0], points[c, k, 1], points[c, k, 2], points[c, k, 3])
+    return (sub(_ONE[0], w[0]), sub(np.uint32(0), w[1]), sub(np.uint32(0), w[2]), sub(np.uint32(0), w[3])), w
+
+
+@njit(cache=True)
+def _weights(points, prefix, c, bound, xbit, lo, hi, out):
+    """out (flat ext, 2^(hi - lo) entries) = the eq table of region variables lo..hi-1 (doubling)."""
+    st(out, 0, _ONE)
+    size = 1
+    for j in range(lo, hi):
+        a, b = _coord(points, prefix, c, bound, xbit, j)
+        for i in range(size):
+            v = ld(out, i)
+            st(out, i + size, ext_mul(v, b))
+            st(out, i, ext_mul(v, a))
+        size *= 2
+
+
+@njit(cache=True)
+def _region(t, ext, start, low, n_low, xbit):
+    """(sum, sum over entries whose bit xbit is 1) of low[x] t[start + x], x < n_low, reduced."""
+    s = (_Z64, _Z64, _Z64, _Z64)
+    p = (_Z64, _Z64, _Z64, _Z64)
+    for x in range(n_low):
+        w = ld(low, x)
+        v = ext_mul(w, ld(t, start + x)) if ext else ext_mul_base(w, t[np.uint64(start + x)])
+        m = np.uint64((x >> xbit) & 1)
+        s = (s[0] + np.uint64(v[0]), s[1] + np.uint64(v[1]), s[2] + np.uint64(v[2]), s[3] + np.uint64(v[3]))
+        p = (p[0] + np.uint64(v[0]) * m, p[1] + np.uint64(v[1]) * m, p[2] + np.uint64(v[2]) * m,
+             p[3] + np.uint64(v[3]) * m)
+    return ((reduce62(s[0]), reduce62(s[1]), reduce62(s[2]), reduce62(s[3])),
+            (reduce62(p[0]), reduce62(p[1]), reduce62(p[2]), reduce62(p[3])))
+
+
+@njit(cache=True)
+def _claim_sums(t, ext, start, m, points, prefix, c, bound, xbit, low, high, out):
+    """One claim of k_slot_sums, its weight tables built in the scratch buffers low and high."""
+    if m == 1:   # a bound slot's pair: no weight left
+        a = ld(t, start) if ext else (t[np.uint64(start)], np.uint32(0), np.uint32(0), np.uint32(0))
+        b = ld(t, start + 1) if ext else (t[np.uint64(start + 1)], np.uint32(0), np.uint32(0), np.uint32(0))
+        st(out, 2 * c, a)
+        st(out, 2 * c + 1, b)
+        return
+    lo = max(xbit + 1, m // 2)
+    n_low = 1 << lo
+    _weights(points, prefix, c, bound, xbit, 0, lo, low)
+    _weights(points, prefix, c, bound, xbit, lo, m, high)
+    s0 = (_Z64, _Z64, _Z64, _Z64)
+    s1 = (_Z64, _Z64, _Z64, _Z64)
+    for xh in range(1 << (m - lo)):
+        total, part = _region(t, ext, start + xh * n_low, low, n_low, xbit)
+        h = ld(high, xh)
+        a1 = ext_mul(part, h)
+        a = ext_mul(total, h)
+        a0 = (sub(a[0], a1[0]), sub(a[1], a1[1]), sub(a[2], a1[2]), sub(a[3], a1[3]))
+        s0 = (s0[0] + np.uint64(a0[0]), s0[1] + np.uint64(a0[1]), s0[2] + np.uint64(a0[2]), s0[3] + np.uint64(a0[3]))
+        s1 = (s1[0] + np.uint64(a1[0]), s1[1] + np.uint64(a1[1]), s1[2] + np.uint64(a1[2]), s1[3] + np.uint64(a1[3]))
+    st(out, 2 * c, (reduce62(s0[0]), reduce62(s0[1]), reduce62(s0[2]), reduce62(s0[3])))
+    st(out, 2 * c + 1, (reduce62(s1[0]), reduce62(s1[1]), reduce62(s1[2]), reduce62(s1[3])))
+
+
+@njit(parallel=True, cache=True)
+def k_slot_sums(t, ext, starts, nvars, points, prefix, bound, xbit, out):
+    """For every claim c: out[c] = (S_0, S_1) (flat (c, 2, 4)) with
+    S_X = sum_{x < 2^nvars[c], bit xbit of x = X} w_c(x) t[starts[c] + x],
+    w_c(x) = prod_{j != xbit} eq(coordinate j, x_j), coordinate j = prefix[j] below xbit and
+    points[c, bound + j] above. t: flat base (entries) or ext (4 words each) table. Claims are cut
+    into chunks of consecutive ones, each with its scratch weight tables (no allocation per claim)."""
+    nclaims = starts.shape[0]
+    lo_max, hi_max = 0, 0
+    for c in range(nclaims):
+        lo = max(xbit + 1, nvars[c] // 2)
+        lo_max, hi_max = max(lo_max, lo), max(hi_max, nvars[c] - lo)
+    nchunks = min(nclaims, 64)
+    for ch in prange(nchunks):
+        low = np.empty(4 << lo_max, dtype=np.uint32)
+        high = np.empty(4 << hi_max, dtype=np.uint32)
+        for c in range(ch * nclaims // nchunks, (ch + 1) * nclaims // nchunks):
+            _claim_sums(t, ext, starts[c], nvars[c], points, prefix, c, bound, xbit, low, high, out)
