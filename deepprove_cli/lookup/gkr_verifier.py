@@ -83,9 +83,9 @@ def verify(depths: list[int], proof: GkrProof, transcript):
     mu = np.asarray(transcript.challenge_ext(LABEL_MU), dtype=np.uint32)
     roots = [(felt.arr(felt.add_i(felt.mul_i(p0, q1), felt.mul_i(p1, q0))), felt.arr(felt.mul_i(q0, q1)))
              for p0, p1, q0, q1 in proof.roots.tolist()]
-    r = np.ascontiguousarray(proof.roots)
-    claim_p = felt.lines_kernel(r[:, 0], r[:, 1], felt.tup(mu))
-    claim_q = felt.lines_kernel(r[:, 2], r[:, 3], felt.tup(mu))
+    r = [np.ascontiguousarray(proof.roots[:, c]) for c in range(4)]  # contiguous: one kernel specialization
+    claim_p = felt.lines_kernel(r[0], r[1], felt.tup(mu))
+    claim_q = felt.lines_kernel(r[2], r[3], felt.tup(mu))
     point = mu.reshape(1, 4)
     leaves: list = [(point, claim_p[i], claim_q[i]) if d == 1 else None for i, d in enumerate(depths)]
     for k, lp in enumerate(proof.layers, start=1):
