@@ -20,7 +20,7 @@ import numpy as np
 
 from deepprove_cli.errors import ProofInvalid
 from deepprove_cli.field.babybear import P
-from deepprove_cli.field.ext4 import as_tuple, ext_add, ext_mul, ext_mul_base
+from deepprove_cli.lookup import felt
 
 
 def to_ext(v) -> np.ndarray:
@@ -36,16 +36,16 @@ def to_ext(v) -> np.ndarray:
 
 
 def emul(a, b) -> np.ndarray:
-    return np.array(ext_mul(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+    return felt.mul(a, b)
 
 
 def eadd(a, b) -> np.ndarray:
-    return np.array(ext_add(as_tuple(a), as_tuple(b)), dtype=np.uint32)
+    return felt.add(a, b)
 
 
 def escale(a, s: int) -> np.ndarray:
     """a * s for a base scalar s (any int)."""
-    return np.array(ext_mul_base(as_tuple(a), np.uint32(int(s) % P)), dtype=np.uint32)
+    return felt.scale(a, s)
 
 
 @dataclass(frozen=True)
@@ -80,15 +80,16 @@ def degree_of(terms) -> int:
 def final_value(terms, evals) -> np.ndarray:
     """sum_k c_k prod_{j in term_k} evals[j]: the value the last round must match."""
     ev = np.asarray(evals, dtype=np.uint32).reshape(-1, 4)
-    acc = np.zeros(4, dtype=np.uint32)
+    rows = ev.tolist()
+    acc = felt.ZERO_I
     for t in make_terms(terms):
         if max(t.factors) >= ev.shape[0]:
             raise ValueError(f"term uses table {max(t.factors)}, only {ev.shape[0]} evaluations given")
-        v = t.coeff
+        v = felt.ints(t.coeff)
         for f in t.factors:
-            v = emul(v, ev[f])
-        acc = eadd(acc, v)
-    return acc
+            v = felt.mul_i(v, rows[f])
+        acc = felt.add_i(acc, v)
+    return felt.arr(acc)
 
 
 def eq_final_value(r, point, terms, evals) -> np.ndarray:
