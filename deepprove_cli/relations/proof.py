@@ -29,8 +29,7 @@ LABEL_BIND = "relation/bind"
 
 def bind(transcript, kind: str, params: dict) -> None:
     """Absorb a relation's kind and public parameters (a deterministic JSON encoding)."""
-    doc = json.dumps({"kind": kind, **params}, sort_keys=True, separators=(",", ":"), default=_jsonable)
-    transcript.absorb_bytes(LABEL_BIND, doc.encode())
+    transcript.absorb_bytes(LABEL_BIND, _ENCODER.encode({"kind": kind, **params}).encode())
 
 
 def _jsonable(x):
@@ -39,6 +38,10 @@ def _jsonable(x):
     if isinstance(x, (tuple, np.ndarray)):
         return list(x)
     raise TypeError(f"cannot bind {type(x).__name__} into a transcript")
+
+
+# json.dumps with these options builds an encoder per call; one shared encoder gives the same text
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_jsonable)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class RelationProof:
 
     @property
     def shape(self) -> ProofShape:
-        return ProofShape(tuple((s.num_vars, s.degree) for s in self.sumchecks), len(self.values))
+        return ProofShape(tuple([s.round_evals.shape[:2] for s in self.sumchecks]), len(self.values))
 
     def write(self, w: Writer) -> None:
         for s in self.sumchecks:
