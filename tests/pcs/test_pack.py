@@ -130,6 +130,28 @@ def test_slot_sums_kernel_against_reference(rng, ext):
         assert tuple(map(one, out[c])) == R.claim_sums(region, tup(prefix), suffix), cases[c]
 
 
+def test_slot_partials_kernel_against_reference(rng):
+    """k_slot_partials: each claim's region summed over its variables from k on, from the definition."""
+    from deepprove_cli.pcs.basefold.pack_kernels import k_slot_partials
+    from deepprove_cli.poly.reference import bits, eq_at
+
+    n, k = 10, 3
+    table = rand(rng, 1 << n)
+    cases = [(0, 0), (8, 0), (64, 3), (256, 5), (512, 6), (0, 7), (32, 2)]   # (start, variables from k on)
+    starts = np.array([c[0] for c in cases], np.int64)
+    nvars = np.array([c[1] for c in cases], np.int64)
+    pts = rand(rng, (len(cases), k + 7, 4))
+    out = np.empty((len(cases) << k, 4), np.uint32)
+    k_slot_partials(table, starts, nvars, pts, k, out.reshape(-1))
+    for c, (start, nv) in enumerate(cases):
+        z = tup(pts[c, k:k + nv])
+        for u in range(1 << k):
+            want = (0, 0, 0, 0)
+            for y in range(1 << nv):
+                want = R.ext_add(want, R.ext_mul_base(eq_at(z, bits(y, nv)), int(table[start + u + (y << k)])))
+            assert one(out[(c << k) + u]) == want, (c, u)
+
+
 def _mixed(rng, count, max_n, claims_per=(1, 3)):
     sizes = [int(v) for v in rng.integers(0, max_n + 1, size=count)]
     spec = []

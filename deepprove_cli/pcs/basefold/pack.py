@@ -80,7 +80,7 @@ class Packing:
     pieces: tuple[int, ...]   # variables of the split's columns (split.Split.columns)
     max_vars: int
 
-    @property
+    @cached_property
     def _plan(self) -> tuple[tuple[int, ...], tuple[Slot, ...], tuple[tuple[int, ...], ...]]:
         """(column variables, the slot of every piece, the pieces of every column)."""
         return _plan(self.pieces, self.max_vars)
@@ -129,28 +129,30 @@ class Packing:
         return out
 
     @cached_property
-    def _tails(self) -> dict:
-        """piece -> the bits of its slot index as (extra, 4) 0/1 constants (packed pieces only)."""
-        out = {}
-        for i, s in enumerate(self._plan[1]):
+    def _tails(self) -> list:
+        """Per piece: the bits of its slot index as (extra, 4) 0/1 constants, or None (unpacked)."""
+        out = []
+        for s in self._plan[1]:
             extra = self.columns[s.column] - s.num_vars
+            bits = None
             if extra:
                 bits = np.zeros((extra, 4), dtype=np.uint32)
                 bits[:, 0] = (s.offset >> (s.num_vars + np.arange(extra))) & 1
-                out[i] = bits
+            out.append(bits)
         return out
 
     def point(self, piece: int, z: np.ndarray) -> np.ndarray:
         """The column point of piece `piece` at z: z, then the bits of its slot index as 0/1 constants."""
-        tail = self._tails.get(piece)
-        return z if tail is None else np.concatenate([z, tail])
+        tail = self._tails[piece]
+        return z if tail is None else np.concatenate((z, tail))
 
     def column_claims(self, claims) -> list[Claim]:
         """Claims on pieces -> the same claims on the committed columns (one each, same order, same
         values), at the points `point` derives: from the sizes alone, never from a proof."""
         if self.identity:
             return list(claims)
-        return [Claim(self.slot(c.poly).column, self.point(c.poly, c.point), c.value) for c in claims]
+        slots = self._plan[1]
+        return [Claim(slots[c.poly].column, self.point(c.poly, c.point), c.value) for c in claims]
 
     def claim_slots(self, claims) -> tuple[np.ndarray, np.ndarray]:
         """(offsets, piece variables) of claims on pieces, as int64 arrays (the prover's point

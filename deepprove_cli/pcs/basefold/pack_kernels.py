@@ -16,6 +16,7 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import reduce62, sub
 from deepprove_cli.field.ext4 import ext_load as ld, ext_mul, ext_mul_base, ext_store as st
+from deepprove_cli.pcs.basefold.kernels import _accumulate as accumulate
 
 _Z64 = np.uint64(0)
 _ONE = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
@@ -110,3 +111,58 @@ def k_slot_sums(t, ext, starts, nvars, points, prefix, bound, xbit, out):
         high = np.empty(4 << hi_max, dtype=np.uint32)
         for c in range(ch * nclaims // nchunks, (ch + 1) * nclaims // nchunks):
             _claim_sums(t, ext, starts[c], nvars[c], points, prefix, c, bound, xbit, low, high, out)
+
+
+@njit(cache=True, inline="always")
+def _partials_low(nv, k):
+    """Variables of the low weight table: the high table's 2^(nv - lo) entries each cost 2^k products
+    to finish, the low table's one each to build; balance them."""
+    return nv - max(0, (nv - k) // 2)
+
+
+@njit(cache=True)
+def _partials_one(t, start, nv, k, points, c, low, high, acc, fin, out):
+    """One claim of k_slot_partials, with scratch weight tables and accumulators."""
+    width = 1 << k
+    lo = _partials_low(nv, k)
+    n_low = 1 << lo
+    none = np.empty((0, 4), dtype=np.uint32)
+    _weights(points, none, c, k, -1, 0, lo, low)
+    _weights(points, none, c, k, -1, lo, nv, high)
+    fin[:] = 0
+    for yh in range(1 << (nv - lo)):
+        acc[:] = 0
+        base = start + yh * n_low * width
+        for yl in range(n_low):
+            w = ld(low, yl)
+            row = t[base + yl * width:base + (yl + 1) * width]
+            accumulate(acc, row, width, w)
+        h = ld(high, yh)
+        for u in range(width):
+            s = (reduce62(acc[4 * u]), reduce62(acc[4 * u + 1]), reduce62(acc[4 * u + 2]), reduce62(acc[4 * u + 3]))
+            v = ext_mul(s, h)
+            for e in range(4):
+                fin[4 * u + e] += np.uint64(v[e])
+    for i in range(4 * width):
+        out[np.uint64(4 * width * c + i)] = reduce62(fin[i])
+
+
+@njit(parallel=True, cache=True)
+def k_slot_partials(t, starts, nvars, points, k, out):
+    """For every claim c: out[c, u] (flat (c, 2^k, 4)) = sum_y eq(points[c, k:k + nvars[c]], y)
+    t[starts[c] + u + 2^k y], u < 2^k, y < 2^nvars[c]: the claim's region of a base table summed over
+    its variables from k on, its k lowest left free (the point reduction's first k rounds read these
+    2^k values instead of the region)."""
+    nclaims = starts.shape[0]
+    lo_max, hi_max = 0, 0
+    for c in range(nclaims):
+        lo = _partials_low(nvars[c], k)
+        lo_max, hi_max = max(lo_max, lo), max(hi_max, nvars[c] - lo)
+    nchunks = min(nclaims, 64)
+    for ch in prange(nchunks):
+        low = np.empty(4 << lo_max, dtype=np.uint32)
+        high = np.empty(4 << hi_max, dtype=np.uint32)
+        acc = np.empty(4 << k, dtype=np.uint64)
+        fin = np.empty(4 << k, dtype=np.uint64)
+        for c in range(ch * nclaims // nchunks, (ch + 1) * nclaims // nchunks):
+            _partials_one(t, starts[c], nvars[c], k, points, c, low, high, acc, fin, out)

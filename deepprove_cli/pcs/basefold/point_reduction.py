@@ -141,26 +141,52 @@ class _PackedColumn(_Column):
     o_i, n_i variables) covers, since its eq weight vanishes elsewhere. At round l the region is the
     slot (l < n_i), or, once the slot is bound to one value, the aligned block of 2^(l+1) entries
     around it, whose other entries are the neighbouring slots bound so far (the slot bits weigh
-    them). The table itself is bound as a plain column's is, O(2^n) in all."""
+    them). The table itself is bound as a plain column's is, O(2^n) in all.
+
+    The first k = base_rounds rounds read, instead of the region, its 2^k partial sums over the
+    claim's variables from k on (pack_kernels.k_slot_partials, one pass over the slot), bound one
+    challenge per round: one pass per claim where re-reading the region would take k."""
 
     def __init__(self, col, join, table, idx, points, offsets: np.ndarray, nvars: np.ndarray):
         super().__init__(col, join, table, idx, points)
         self.offsets, self.nvars = offsets, nvars
+        self.partials = None     # (rows 2^(k - l), 4): claim c's partial sums in row c, bound by r_<l
+
+    def _partials(self) -> np.ndarray:
+        k = self.base_rounds
+        n_eff = np.maximum(self.nvars, k)
+        starts = (self.offsets >> n_eff) << n_eff
+        rows = 1 << (len(self.idx) - 1).bit_length()   # a power of two of rows: fix_first_variable binds them all
+        out = np.zeros((rows << k, 4), dtype=np.uint32)
+        with threads_for(int(np.sum(np.left_shift(1, n_eff)))):
+            PK.k_slot_partials(self.table, starts, n_eff - k, self.points, k, out.reshape(-1))
+        for r in self.bound:
+            out = fix_first_variable(out, r)
+        return out
 
     def sums(self, cache: dict, sel=None) -> np.ndarray:
         l = len(self.bound)
-        folded = 0 if l < self.base_rounds else l          # variables already bound into self.table
+        if l < self.base_rounds:   # from the partial sums: claim c's region is its 2^(k - l) of them
+            if self.partials is None:
+                self.partials = self._partials()
+            t, folded = self.partials, l
+            m = np.full(len(self.idx), self.base_rounds - l, dtype=np.int64)
+            starts = np.arange(len(self.idx), dtype=np.int64) << m
+        else:                      # from the bound table (l variables folded in)
+            t, folded = self.table, l
+            m = np.maximum(self.nvars, l + 1) - l
+            starts = (self.offsets >> (m + l)) << m
         sel = np.arange(len(self.idx)) if sel is None else np.asarray(sel, dtype=np.int64)
-        n_eff = np.maximum(self.nvars[sel], l + 1)
-        starts = (self.offsets[sel] >> n_eff) << (n_eff - folded)
-        nvars = n_eff - folded
-        prefix = np.array(self.bound[folded:], dtype=np.uint32).reshape(-1, 4)
         out = np.empty((len(sel), 2, 4), dtype=np.uint32)
-        t = self.table
-        with threads_for(int(np.sum(np.left_shift(1, nvars)))):
-            PK.k_slot_sums(t.reshape(-1), t.ndim == 2, starts, nvars, self.points[sel], prefix, folded, l - folded,
+        with threads_for(int(np.sum(np.left_shift(1, m[sel])))):
+            PK.k_slot_sums(t.reshape(-1), t.ndim == 2, starts[sel], m[sel], self.points[sel], _NONE, folded, 0,
                            out.reshape(-1))
         return out
+
+    def bind(self, r: np.ndarray) -> None:
+        if self.partials is not None and len(self.bound) < self.base_rounds:
+            self.partials = fix_first_variable(self.partials, r)
+        super().bind(r)
 
 
 def _columns(data, claims, slots) -> list[_Column]:
@@ -177,46 +203,55 @@ def _columns(data, claims, slots) -> list[_Column]:
     return out
 
 
-def first_sums(data, claims, slots, which=None) -> np.ndarray:
-    """(len(claims), 2, 4): round 0's (q(0), q(1)) of the claims listed in `which` (default all;
-    the others stay zero), one pass per column. A claim on a 0-variable column has q = (v, v)."""
-    out = np.zeros((len(claims), 2, 4), dtype=np.uint32)
-    wanted = set(range(len(claims)) if which is None else which)
-    for col in _columns(data, claims, slots):
-        sel = [j for j, i in enumerate(col.idx) if i in wanted]
-        if not sel:
-            continue
-        if col.n == 0:
-            for j in sel:
-                out[col.idx[j]] = col.value()
-            continue
-        for j, qj in zip(sel, col.sums({}, sel)):
-            out[col.idx[j]] = qj
-    return out
+class Reduction:
+    """The prover's point reduction of one opening: the claimed columns' states, made once and kept
+    from the first sums (which also give the chunk values of split claims) through the rounds."""
 
+    def __init__(self, data, claims, slots):
+        """`claims` on committed columns (their points; values are not read); `slots` = (offsets,
+        piece variables) of each (Packing.claim_slots)."""
+        self.cols = _columns(data, claims, slots)
+        self.count = len(claims)
 
-def prove(data, claims, slots, first: np.ndarray, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed columns, 4)).
-    `first`: first_sums of every claim; `slots` as for first_sums."""
-    cols = _columns(data, claims, slots)
-    a = reduce_coefficients(transcript, len(claims))
-    for c in cols:
-        c.weight = a[c.idx]
-    n = max(c.join + c.n for c in cols)
-    rounds = np.zeros((n, 2, 4), dtype=np.uint32)
-    point = np.zeros((n, 4), dtype=np.uint32)
-    for j in range(n):
-        active = [c for c in cols if c.join <= j < c.join + c.n]
-        cache: dict = {}
-        for c in active:
-            q = first[c.idx] if j == c.join else c.sums(cache)
-            h = gruen_sum(c.weight, c.points[:, j - c.join], q)
-            rounds[j, 0] = eadd(rounds[j, 0], h[0])
-            rounds[j, 1] = eadd(rounds[j, 1], h[1])
-        transcript.absorb_ext(labels.REDUCE_ROUND, rounds[j])
-        point[j] = transcript.challenge_ext(labels.REDUCE_CHALLENGE)
-        for c in active:
-            c.bind(point[j])
-    values = np.array([c.value() for c in cols], dtype=np.uint32).reshape(-1, 4)
-    transcript.absorb_ext(labels.REDUCE_VALUES, values)
-    return rounds, point, values
+    def first_sums(self, which=None) -> np.ndarray:
+        """(claims, 2, 4): round 0's (q(0), q(1)) of the claims listed in `which` (default all; the
+        others stay zero), one pass per column. A claim on a 0-variable column has q = (v, v)."""
+        out = np.zeros((self.count, 2, 4), dtype=np.uint32)
+        wanted = set(range(self.count) if which is None else which)
+        for col in self.cols:
+            sel = [j for j, i in enumerate(col.idx) if i in wanted]
+            if not sel:
+                continue
+            if col.n == 0:
+                for j in sel:
+                    out[col.idx[j]] = col.value()
+                continue
+            for j, qj in zip(sel, col.sums({}, sel)):
+                out[col.idx[j]] = qj
+        return out
+
+    def prove(self, first: np.ndarray, transcript) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Returns (rounds (n, 2, 4), point r (n, 4), values f_k(r[d_k:]) (claimed columns, 4)).
+        `first`: first_sums of every claim."""
+        cols = self.cols
+        a = reduce_coefficients(transcript, self.count)
+        for c in cols:
+            c.weight = a[c.idx]
+        n = max(c.join + c.n for c in cols)
+        rounds = np.zeros((n, 2, 4), dtype=np.uint32)
+        point = np.zeros((n, 4), dtype=np.uint32)
+        for j in range(n):
+            active = [c for c in cols if c.join <= j < c.join + c.n]
+            cache: dict = {}
+            for c in active:
+                q = first[c.idx] if j == c.join else c.sums(cache)
+                h = gruen_sum(c.weight, c.points[:, j - c.join], q)
+                rounds[j, 0] = eadd(rounds[j, 0], h[0])
+                rounds[j, 1] = eadd(rounds[j, 1], h[1])
+            transcript.absorb_ext(labels.REDUCE_ROUND, rounds[j])
+            point[j] = transcript.challenge_ext(labels.REDUCE_CHALLENGE)
+            for c in active:
+                c.bind(point[j])
+        values = np.array([c.value() for c in cols], dtype=np.uint32).reshape(-1, 4)
+        transcript.absorb_ext(labels.REDUCE_VALUES, values)
+        return rounds, point, values

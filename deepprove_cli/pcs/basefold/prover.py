@@ -23,7 +23,7 @@ from deepprove_cli.pcs.basefold.scalars import ONE, eadd, emul, esub
 
 
 def _values_from_sums(points: list[np.ndarray], sums: np.ndarray) -> np.ndarray:
-    """f(z) = (1 - z_0) q(0) + z_0 q(1) from round 0's sums (point_reduction.first_sums)."""
+    """f(z) = (1 - z_0) q(0) + z_0 q(1) from round 0's sums (point_reduction.Reduction.first_sums)."""
     out = np.zeros((len(points), 4), dtype=np.uint32)
     for i, (z, q) in enumerate(zip(points, sums)):
         out[i] = q[0] if len(z) == 0 else eadd(emul(esub(ONE, z[0]), q[0]), emul(z[0], q[1]))
@@ -44,13 +44,14 @@ def open_batch(data, claims, transcript, params: PcsParams = DEFAULT_PARAMS) -> 
     slots = com.packing.claim_slots(pieces)
     cols = com.packing.column_claims(pieces)          # one per piece claim, same order
     reduce = common_point(layout, cols) is None       # claims at several points
-    first = point_reduction.first_sums(data, cols, slots, None if reduce else chunk)
+    reduction = point_reduction.Reduction(data, cols, slots)
+    first = reduction.first_sums(None if reduce else chunk)
     split_values = _values_from_sums([cols[i].point for i in chunk], first[chunk])
     absorb_split_values(transcript, split_values)
     claims = com.column_claims(claims, split_values)
     polys = claimed_polys(claims)
     if reduce:
-        red_rounds, z, red_values = point_reduction.prove(data, claims, slots, first, transcript)
+        red_rounds, z, red_values = reduction.prove(first, transcript)
     else:
         z = common_point(layout, claims)[0]
         red_rounds, red_values = np.zeros((0, 2, 4), np.uint32), np.zeros((0, 4), np.uint32)

@@ -76,14 +76,22 @@ class Split:
 
     # -- claims -------------------------------------------------------------------------------------
 
+    @property
+    def any_split(self) -> bool:
+        return self.starts[-1] != len(self.num_vars)
+
     def value_count(self, claims) -> int:
         """How many chunk values the claims' split polynomials add to a proof."""
+        if not self.any_split:
+            return 0
         return sum(self.chunks(c.poly) for c in claims if self.chunks(c.poly) > 1)
 
     def column_claims(self, claims, values: np.ndarray | None = None) -> list[Claim]:
         """The claims on columns: unsplit polynomials keep theirs; a split one's claim gives one claim
         per chunk at z_low with the chunk values `values` ((value_count, 4), in claim order; zeros
         if None: for shapes, which depend on points only)."""
+        if not self.any_split:   # the columns are the polynomials
+            return list(claims)
         m = self.max_vars
         out, used = [], 0
         zero = np.zeros(4, dtype=np.uint32)
@@ -100,6 +108,8 @@ class Split:
 
     def split_claims(self, claims):
         """(claim index, claim, offset of its chunk values) for every claim on a split polynomial."""
+        if not self.any_split:
+            return []
         out, used = [], 0
         for i, c in enumerate(claims):
             if self.chunks(c.poly) > 1:
