@@ -36,3 +36,4 @@ Importing this package registers the kinds; it compiles no prover kernel.
 from deepprove_cli.nodeproofs import elementwise, linear, output  # noqa: F401 (registers the kinds)
 from deepprove_cli.nodeproofs import rope  # noqa: F401,E402 (registers the kind)
 from deepprove_cli.nodeproofs import softmax  # noqa: F401,E402 (registers the kind)
+from deepprove_cli.nodeproofs import norm  # noqa: F401,E402 (registers the kind)
