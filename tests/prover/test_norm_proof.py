@@ -216,3 +216,26 @@ def test_layernorm_mean_quotient(tmp_path_factory, delta):
     d = node.shape[-1]
     m = mini_model(qm, node, scaled_feed(qm, node, 5))
     _rejected(m, _set_row(f"{node.name}.mean.qh.rem", 1, lambda v, _: v - delta * d), "lookup argument")
+
+
+@pytest.mark.parametrize("change, match", [({"q_off": 1}, "pow2 table"), ({"eps_off": 10 ** 6}, "eps table"),
+                                           ({"sz": 12}, "limb cut"), ({"kz": 0}, "row shift"),
+                                           ({"A": 20}, "comparisons")])
+def test_unprovable_parameters_refused(llama_norm, change, match):
+    """Parameters outside what the pins cover are refused when the proof is planned (prover and verifier)."""
+    import copy
+
+    from deepprove_cli.errors import InputError
+    from deepprove_cli.nodeproofs.plan import plan_for
+    from deepprove_cli.nodeproofs.statement import Statement
+    from deepprove_cli.pcs import DEFAULT_PARAMS
+
+    m, node, toks = llama_norm
+    m = copy.copy(m)
+    m.graph = copy.deepcopy(m.graph)
+    p = m.graph[node.name].params
+    p.update({k: p.get(k, 0) + v if k.endswith("_off") else v for k, v in change.items()})
+    key = key_from_model(m)
+    st = Statement(key.model_id, tuple(toks[:len(PROMPT)]), tuple(toks[len(PROMPT):]), DEFAULT_PARAMS, None)
+    with pytest.raises(InputError, match=f"norm {node.name}: .*{match}"):
+        plan_for(key, st)
