@@ -28,7 +28,8 @@ def quantized(arch: str, directory: str, **overrides) -> tuple[str, dict]:
 
 
 def provable(directory: str) -> tuple[str, str]:
-    """(dpq, model id) of a model the prover covers today (no norm, softmax or rope): the tiny llama's
+    """(dpq, model id) of a small, fast-to-prove model for the command tests (no norm, softmax or rope;
+    the real architectures are proven end to end in test_e2e_models.py): the tiny llama's
     tokenizer, config and quantization parameters with a hand-built graph, built from the graph's own
     node classes: embed -> einsum -> requant (bias, clamp) -> gelu lookup -> einsum -> argmax. Its
     embedding, up and logits matrices have >= 2^16 entries, so the weight commitment holds them;
