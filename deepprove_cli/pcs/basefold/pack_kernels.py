@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from deepprove_cli.field.babybear import reduce62, sub
-from deepprove_cli.field.ext4 import ext_load as ld, ext_mul, ext_mul_base, ext_store as st
+from deepprove_cli.field.ext4 import ext_load as ld, ext_mul, ext_store as st
 from deepprove_cli.pcs.basefold.kernels import _accumulate as accumulate
 
 _Z64 = np.uint64(0)
@@ -23,26 +23,23 @@ _ONE = (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
 
 
 @njit(cache=True, inline="always")
-def _coord(points, prefix, c, bound, xbit, j):
-    """Weight factors (eq at bit 0, eq at bit 1) of region variable j of claim c: the bound prefix
-    below the free variable xbit, 1 on both sides at xbit, the claim's point above."""
-    if j == xbit:
+def _coord(points, c, bound, free, j):
+    """Weight factors (eq at bit 0, eq at bit 1) of region variable j of claim c: 1 on both sides
+    for the free variable, else the claim's coordinate bound + j."""
+    if j == free:
         return _ONE, _ONE
-    if j < xbit:
-        w = (prefix[j, 0], prefix[j, 1], prefix[j, 2], prefix[j, 3])
-    else:
-        k = bound + j
-        w = (points[c, k, 0], points[c, k, 1], points[c, k, 2], points[c, k, 3])
+    k = bound + j
+    w = (points[c, k, 0], points[c, k, 1], points[c, k, 2], points[c, k, 3])
     return (sub(_ONE[0], w[0]), sub(np.uint32(0), w[1]), sub(np.uint32(0), w[2]), sub(np.uint32(0), w[3])), w
 
 
 @njit(cache=True)
-def _weights(points, prefix, c, bound, xbit, lo, hi, out):
+def _weights(points, c, bound, free, lo, hi, out):
     """out (flat ext, 2^(hi - lo) entries) = the eq table of region variables lo..hi-1 (doubling)."""
     st(out, 0, _ONE)
     size = 1
     for j in range(lo, hi):
-        a, b = _coord(points, prefix, c, bound, xbit, j)
+        a, b = _coord(points, c, bound, free, j)
         for i in range(size):
             v = ld(out, i)
             st(out, i + size, ext_mul(v, b))
@@ -51,14 +48,13 @@ def _weights(points, prefix, c, bound, xbit, lo, hi, out):
 
 
 @njit(cache=True)
-def _region(t, ext, start, low, n_low, xbit):
-    """(sum, sum over entries whose bit xbit is 1) of low[x] t[start + x], x < n_low, reduced."""
+def _region(t, start, low, n_low):
+    """(sum, sum over odd entries) of low[x] t[start + x], x < n_low, reduced."""
     s = (_Z64, _Z64, _Z64, _Z64)
     p = (_Z64, _Z64, _Z64, _Z64)
     for x in range(n_low):
-        w = ld(low, x)
-        v = ext_mul(w, ld(t, start + x)) if ext else ext_mul_base(w, t[np.uint64(start + x)])
-        m = np.uint64((x >> xbit) & 1)
+        v = ext_mul(ld(low, x), ld(t, start + x))
+        m = np.uint64(x & 1)
         s = (s[0] + np.uint64(v[0]), s[1] + np.uint64(v[1]), s[2] + np.uint64(v[2]), s[3] + np.uint64(v[3]))
         p = (p[0] + np.uint64(v[0]) * m, p[1] + np.uint64(v[1]) * m, p[2] + np.uint64(v[2]) * m,
              p[3] + np.uint64(v[3]) * m)
@@ -67,22 +63,20 @@ def _region(t, ext, start, low, n_low, xbit):
 
 
 @njit(cache=True)
-def _claim_sums(t, ext, start, m, points, prefix, c, bound, xbit, low, high, out):
+def _claim_sums(t, start, m, points, c, bound, low, high, out):
     """One claim of k_slot_sums, its weight tables built in the scratch buffers low and high."""
     if m == 1:   # a bound slot's pair: no weight left
-        a = ld(t, start) if ext else (t[np.uint64(start)], np.uint32(0), np.uint32(0), np.uint32(0))
-        b = ld(t, start + 1) if ext else (t[np.uint64(start + 1)], np.uint32(0), np.uint32(0), np.uint32(0))
-        st(out, 2 * c, a)
-        st(out, 2 * c + 1, b)
+        st(out, 2 * c, ld(t, start))
+        st(out, 2 * c + 1, ld(t, start + 1))
         return
-    lo = max(xbit + 1, m // 2)
+    lo = max(1, m // 2)
     n_low = 1 << lo
-    _weights(points, prefix, c, bound, xbit, 0, lo, low)
-    _weights(points, prefix, c, bound, xbit, lo, m, high)
+    _weights(points, c, bound, 0, 0, lo, low)
+    _weights(points, c, bound, 0, lo, m, high)
     s0 = (_Z64, _Z64, _Z64, _Z64)
     s1 = (_Z64, _Z64, _Z64, _Z64)
     for xh in range(1 << (m - lo)):
-        total, part = _region(t, ext, start + xh * n_low, low, n_low, xbit)
+        total, part = _region(t, start + xh * n_low, low, n_low)
         h = ld(high, xh)
         a1 = ext_mul(part, h)
         a = ext_mul(total, h)
@@ -94,23 +88,23 @@ def _claim_sums(t, ext, start, m, points, prefix, c, bound, xbit, low, high, out
 
 
 @njit(parallel=True, cache=True)
-def k_slot_sums(t, ext, starts, nvars, points, prefix, bound, xbit, out):
+def k_slot_sums(t, starts, nvars, points, bound, out):
     """For every claim c: out[c] = (S_0, S_1) (flat (c, 2, 4)) with
-    S_X = sum_{x < 2^nvars[c], bit xbit of x = X} w_c(x) t[starts[c] + x],
-    w_c(x) = prod_{j != xbit} eq(coordinate j, x_j), coordinate j = prefix[j] below xbit and
-    points[c, bound + j] above. t: flat base (entries) or ext (4 words each) table. Claims are cut
-    into chunks of consecutive ones, each with its scratch weight tables (no allocation per claim)."""
+    S_X = sum_{x < 2^nvars[c], x_0 = X} prod_{j >= 1} eq(points[c, bound + j], x_j) t[starts[c] + x]:
+    a round's (q(0), q(1)) over the claim's region of a flat ext table (4 words an entry) whose first
+    `bound` variables are bound. Claims are cut into chunks of consecutive ones, each with its
+    scratch weight tables (no allocation per claim)."""
     nclaims = starts.shape[0]
-    lo_max, hi_max = 0, 0
+    lo_max, hi_max = 1, 0
     for c in range(nclaims):
-        lo = max(xbit + 1, nvars[c] // 2)
+        lo = max(1, nvars[c] // 2)
         lo_max, hi_max = max(lo_max, lo), max(hi_max, nvars[c] - lo)
     nchunks = min(nclaims, 64)
     for ch in prange(nchunks):
         low = np.empty(4 << lo_max, dtype=np.uint32)
         high = np.empty(4 << hi_max, dtype=np.uint32)
         for c in range(ch * nclaims // nchunks, (ch + 1) * nclaims // nchunks):
-            _claim_sums(t, ext, starts[c], nvars[c], points, prefix, c, bound, xbit, low, high, out)
+            _claim_sums(t, starts[c], nvars[c], points, c, bound, low, high, out)
 
 
 @njit(cache=True, inline="always")
@@ -126,9 +120,8 @@ def _partials_one(t, start, nv, k, points, c, low, high, acc, fin, out):
     width = 1 << k
     lo = _partials_low(nv, k)
     n_low = 1 << lo
-    none = np.empty((0, 4), dtype=np.uint32)
-    _weights(points, none, c, k, -1, 0, lo, low)
-    _weights(points, none, c, k, -1, lo, nv, high)
+    _weights(points, c, k, -1, 0, lo, low)
+    _weights(points, c, k, -1, lo, nv, high)
     fin[:] = 0
     for yh in range(1 << (nv - lo)):
         acc[:] = 0

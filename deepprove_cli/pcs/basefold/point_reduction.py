@@ -169,18 +169,20 @@ class _PackedColumn(_Column):
         if l < self.base_rounds:   # from the partial sums: claim c's region is its 2^(k - l) of them
             if self.partials is None:
                 self.partials = self._partials()
-            t, folded = self.partials, l
+            t = self.partials
             m = np.full(len(self.idx), self.base_rounds - l, dtype=np.int64)
             starts = np.arange(len(self.idx), dtype=np.int64) << m
         else:                      # from the bound table (l variables folded in)
-            t, folded = self.table, l
+            t = self.table
             m = np.maximum(self.nvars, l + 1) - l
             starts = (self.offsets >> (m + l)) << m
-        sel = np.arange(len(self.idx)) if sel is None else np.asarray(sel, dtype=np.int64)
-        out = np.empty((len(sel), 2, 4), dtype=np.uint32)
-        with threads_for(int(np.sum(np.left_shift(1, m[sel])))):
-            PK.k_slot_sums(t.reshape(-1), t.ndim == 2, starts[sel], m[sel], self.points[sel], _NONE, folded, 0,
-                           out.reshape(-1))
+        points = self.points
+        if sel is not None:
+            sel = np.asarray(sel, dtype=np.int64)
+            starts, m, points = starts[sel], m[sel], points[sel]
+        out = np.empty((len(starts), 2, 4), dtype=np.uint32)
+        with threads_for(int(np.sum(np.left_shift(1, m)))):
+            PK.k_slot_sums(t.reshape(-1), starts, m, points, l, out.reshape(-1))
         return out
 
     def bind(self, r: np.ndarray) -> None:
