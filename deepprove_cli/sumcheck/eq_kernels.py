@@ -66,9 +66,10 @@ def _generic_range(bs, es, kb, ke, half, tptr, tidx, coeffs, npts, with_one, tma
 def _generic_par(bs, es, kb, ke, half, tptr, tidx, coeffs, npts, with_one, tmax, eqL, eqH, partial):
     nchunks = partial.shape[0]
     m = eqH.size // 4
+    # np.int64(c): the serial call's row type, so the body compiles once (a prange index is uint64)
     for c in prange(nchunks):
         _generic_range(bs, es, kb, ke, half, tptr, tidx, coeffs, npts, with_one, tmax, eqL, eqH,
-                       c * m // nchunks, (c + 1) * m // nchunks, partial, c)
+                       c * m // nchunks, (c + 1) * m // nchunks, partial, np.int64(c))
 
 
 def generic_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, coeffs, npts: int, with_one: bool, eqL, eqH):
@@ -122,7 +123,7 @@ def _ab_cd_par(a, b, cc, d, eqL, eqH, partial):
     nchunks = partial.shape[0]
     m = eqH.size // 4
     for c in prange(nchunks):
-        _ab_cd_range(a, b, cc, d, eqL, eqH, c * m // nchunks, (c + 1) * m // nchunks, partial, c)
+        _ab_cd_range(a, b, cc, d, eqL, eqH, c * m // nchunks, (c + 1) * m // nchunks, partial, np.int64(c))
 
 
 def ab_cd_sums(tables, eqL, eqH):

@@ -133,9 +133,10 @@ def _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, lo, hi,
 @njit(cache=True, parallel=True)
 def _round_par(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, partial):
     nchunks = partial.shape[0]
+    # np.int64(c): the serial call's row type, so the body compiles once (a prange index is uint64)
     for c in prange(nchunks):
         _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, c * half // nchunks,
-                     (c + 1) * half // nchunks, partial, c)
+                     (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 def round_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, npts: int, with_one: bool) -> np.ndarray:

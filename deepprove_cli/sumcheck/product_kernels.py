@@ -209,43 +209,44 @@ def _small3_range(a, b, d, lo, hi, partial, c):
 @njit(cache=True, parallel=True)
 def _base2_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
+    # np.int64(c): the serial call's row type, so the body compiles once (a prange index is uint64)
     for c in prange(nchunks):
-        _base2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _base2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 @njit(cache=True, parallel=True)
 def _base3_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _base3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _base3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 @njit(cache=True, parallel=True)
 def _ext2_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _ext2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _ext2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 @njit(cache=True, parallel=True)
 def _ext3_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _ext3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _ext3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 @njit(cache=True, parallel=True)
 def _small2_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _small2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _small2_range(a, b, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 @njit(cache=True, parallel=True)
 def _small3_par(a, b, d, half, partial):
     nchunks = partial.shape[0]
     for c in prange(nchunks):
-        _small3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, c)
+        _small3_range(a, b, d, c * half // nchunks, (c + 1) * half // nchunks, partial, np.int64(c))
 
 
 # kind -> (serial body, parallel wrapper): separate functions, so a process compiles only what it runs
