@@ -8,11 +8,12 @@ import numpy as np
 from deepprove_cli.errors import InputError
 
 from deepprove_cli.nodeproofs.base import NodeProof, register
-from deepprove_cli.nodeproofs.ops import AliasOp, EinsumOp, SliceOp, StackOp, TableOp
+from deepprove_cli.nodeproofs.ops import AliasOp, EinsumOp, SliceOp, StackOp, TableOp, same_padded_table
 from deepprove_cli.nodeproofs.splits import limb_terms, linear, mul_shift, scaled_multiplier, soft_clamp, split
 from deepprove_cli.relations.elementwise import mul
 from deepprove_cli.relations.layout import Operand
-from deepprove_cli.relations.public import Dense
+from deepprove_cli.relations.einsum import Einsum
+from deepprove_cli.relations.public import Dense, Relayout
 
 
 def _clamped_or_plain(low, terms, shape, pre_bound: int) -> None:
@@ -114,16 +115,29 @@ class LimbsProof(NodeProof):
         low.op(StackOp(out, [hi, lo], shape, 1, label=f"limbs {node.name}"))
 
 
+_RELAYOUT_LETTERS = "abcdefghijklmnopqrs"
+
+
 @register
 class ReshapeProof(NodeProof):
-    """A view: the same padded table under another shape (checked), claims pass unchanged."""
+    """A view: the same padded table under another shape, claims pass unchanged; when the padded layouts
+    differ (a row of 576 as 3 x 3 x 64 heads), an Einsum of each row with the public 0/1 Relayout matrix."""
 
     kind = "reshape"
 
     def lower(self, node, low) -> None:
         x = low.input(0)
         out = low.out()
-        low.op(AliasOp(out, x, low.shape_of(x), low.shape_of(out), label=f"reshape {node.name}"))
+        xs, ys = low.shape_of(x), low.shape_of(out)
+        if same_padded_table(xs, ys):
+            low.op(AliasOp(out, x, xs, ys, label=f"reshape {node.name}"))
+            return
+        if not xs or not ys or xs[0] != ys[0] or len(xs) + len(ys) - 2 > len(_RELAYOUT_LETTERS):
+            raise InputError(f"reshape {node.name}: {xs} -> {ys} keeps neither the padded layout nor the rows")
+        a = _RELAYOUT_LETTERS[:len(xs) - 1]
+        b = _RELAYOUT_LETTERS[len(a):len(a) + len(ys) - 1]
+        rel = Relayout(xs[1:], ys[1:])
+        low.op(EinsumOp(Einsum(f"t{a},{a}{b}->t{b}", low.operand(x), rel, out), label=f"relayout {node.name}"))
 
 
 @register

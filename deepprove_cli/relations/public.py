@@ -11,6 +11,9 @@ integer `values()` (what the prover folds and multiplies; zero-padded like every
 - `OneHotRows`: sel[t, v] = [v == ids[t]] for public ids (embedding rows, argmax tokens), O(T log V);
   its prover-side fold over t is a scatter-add (no dense T x V table).
 - `PrefixRows`: pre[t, v] = [v < bounds[t]] (argmax's "before the token" entries), O(T log(TV)).
+- `Relayout`: R[a, b] = [flat(a) == flat(b)] for index tuples a of shape A and b of shape B (one row-major
+  order): a reshape whose two padded layouts differ (576 -> 3 x 3 x 64) as a public 0/1 matrix; O(n)
+  evaluation (two eq tables gathered at the real entries' padded positions).
 
 `describe()` is what a relation binds into the transcript (kind and parameters).
 """
@@ -324,3 +327,47 @@ class PrefixRows(PublicTensor):
 
     def describe(self) -> dict:
         return {**super().describe(), "bounds": self.bounds.tolist()}
+
+
+class Relayout(PublicTensor):
+    """R[a..., b...] = [row-major index of a in A == that of b in B] (prod A == prod B): x reshaped from A to
+    B is the einsum of x with R. Evaluation: sum over the n real entries f of eq(r_A, pad_A(f)) eq(r_B,
+    pad_B(f)), pad_X(f) the padded position of entry f in X's layout."""
+
+    kind = "relayout"
+
+    def __init__(self, a_shape, b_shape):
+        a_shape, b_shape = tuple(int(d) for d in a_shape), tuple(int(d) for d in b_shape)
+        if int(np.prod(a_shape)) != int(np.prod(b_shape)):
+            raise InputError(f"relayout: {a_shape} and {b_shape} hold different numbers of entries")
+        super().__init__(a_shape + b_shape)
+        self.a_shape, self.b_shape = a_shape, b_shape
+
+    def values(self) -> np.ndarray:
+        n = int(np.prod(self.a_shape))
+        return np.eye(n, dtype=np.int64).reshape(self.shape)
+
+    @staticmethod
+    def _positions(shape) -> np.ndarray:
+        lay = TensorLayout(shape)
+        idx = np.arange(lay.size, dtype=np.int64)
+        if not lay.shape:
+            return idx
+        return np.ravel_multi_index(np.unravel_index(idx, lay.shape), lay.padded_shape)
+
+    def evaluate(self, point) -> np.ndarray:
+        from deepprove_cli.field.ext4_vec import inner
+        from deepprove_cli.poly.eq import eq_table
+
+        parts = self.layout.split_point(point)
+        k = len(self.a_shape)
+        out = []
+        for shape, sub in ((self.a_shape, parts[:k]), (self.b_shape, parts[k:])):
+            lay = TensorLayout(shape)
+            pt = lay.join_point(sub) if shape else np.zeros((0, 4), np.uint32)
+            table = eq_table(pt) if pt.shape[0] else np.array([[1, 0, 0, 0]], np.uint32)
+            out.append(np.ascontiguousarray(table[self._positions(shape)]))
+        return inner(out[0], out[1])
+
+    def describe(self) -> dict:
+        return {**super().describe(), "a_shape": list(self.a_shape), "b_shape": list(self.b_shape)}
