@@ -40,6 +40,15 @@ def run_serially(items: int) -> bool:
     return items < PARALLEL_MIN
 
 
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of `a` (no copy). Kernel inputs passed this way compile one specialization
+    whether the caller's array is writable (a fresh table) or not (weights mapped from a file, cached
+    twiddles): numba types the two differently and compiles the kernel once for each."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 def num_chunks(items: int) -> int:
     """Parallel work items: at least CHUNK_MIN each, at most MAX_CHUNKS (load balance vs overhead)."""
     return max(1, min(MAX_CHUNKS, items // CHUNK_MIN))

@@ -21,7 +21,8 @@ from deepprove_cli.field.ext4 import ext_mul, ext_mul_base
 from deepprove_cli.field.ext4_vec import k_ext_inner_base, k_ext_mul, k_ext_sum
 from deepprove_cli.field.vec import k_mul
 from deepprove_cli.poly.eq import as_point, eq_table
-from deepprove_cli.poly.flat import U1, U2, U3, U4, ZERO64, acc4, fold_base, fold_ext, ld, num_chunks, run_serially, st
+from deepprove_cli.poly.flat import (U1, U2, U3, U4, ZERO64, acc4, fold_base, fold_ext, ld, num_chunks, readonly,
+                                     run_serially, st)
 
 _P64 = np.uint64(P)
 
@@ -117,7 +118,7 @@ def _reduce4(s):
 
 
 def _fold(table: np.ndarray, r, out: np.ndarray, last: bool) -> None:
-    t, o, ext = table.reshape(-1), out.reshape(-1), is_ext(table)
+    t, o, ext = readonly(table.reshape(-1)), out.reshape(-1), is_ext(table)
     m = o.size // 4
     if run_serially(m):
         _fold_range(t, r, o, last, ext, 0, m)
@@ -183,10 +184,11 @@ def fix_first_two_variables(table: np.ndarray, r0, r1, out: np.ndarray | None = 
         out = np.empty((1 << (n - 2), 4), dtype=np.uint32)
     o = out.reshape(-1)
     m = o.size // 4
+    t = readonly(table)
     if run_serially(m):
-        _fold_two_base_range(table, w, o, 0, m)
+        _fold_two_base_range(t, w, o, 0, m)
     else:
-        _fold_two_base_par(table, w, o, num_chunks(m))
+        _fold_two_base_par(t, w, o, num_chunks(m))
     return out
 
 
@@ -220,7 +222,7 @@ def evaluate(table: np.ndarray, point) -> np.ndarray:
     low = eq_table(pt[:nl])
     high = eq_table(pt[nl:])
     partial = np.empty(high.size, dtype=np.uint32)
-    t, lo, hi = table.reshape(-1), low.reshape(-1), high.reshape(-1)
+    t, lo, hi = readonly(table.reshape(-1)), low.reshape(-1), high.reshape(-1)
     m = hi.size // 4
     if run_serially(table.shape[0]):
         _eval_split_range(t, lo, hi, partial, is_ext(table), 0, m)

@@ -17,7 +17,7 @@ from numba import njit, prange
 
 from deepprove_cli.field.babybear import P
 from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_mul, ext_mul_base, ext_mul_outlined, ext_sub
-from deepprove_cli.poly.flat import U1, U2, ZERO64, acc4, ext_add64, ld, line_next, num_chunks, run_serially
+from deepprove_cli.poly.flat import U1, U2, ZERO64, acc4, ext_add64, ld, line_next, num_chunks, readonly, run_serially
 from deepprove_cli.sumcheck.kernels import pair_lines, point_of, term_product
 from deepprove_cli.sumcheck.lagrange import interpolate_kernel
 
@@ -78,6 +78,7 @@ def generic_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, coeffs, npts: 
     m = eqH.size // 4
     rows = 1 if run_serially(half) else min(m, num_chunks(half))
     partial = np.zeros((rows, npts * 4), dtype=np.uint64)
+    bs, es = readonly(bs), readonly(es)
     if rows == 1:
         _generic_range(bs, es, kb, ke, half, tptr, tidx, coeffs, npts, with_one, tmax, eqL, eqH, 0, m, partial, 0)
     else:
@@ -132,6 +133,7 @@ def ab_cd_sums(tables, eqL, eqH):
     m = eqH.size // 4
     rows = 1 if run_serially(half) else min(m, num_chunks(half))
     partial = np.zeros((rows, 8), dtype=np.uint64)
+    tables = [readonly(t) for t in tables]
     if rows == 1:
         _ab_cd_range(*tables, eqL, eqH, 0, m, partial, 0)
     else:

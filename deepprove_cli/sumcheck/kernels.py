@@ -28,7 +28,7 @@ from numba import njit, prange
 from deepprove_cli.field.babybear import P, add, mul, sub
 from deepprove_cli.field.ext4 import ext_add, ext_mul_base, ext_sub
 from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul
-from deepprove_cli.poly.flat import ld, num_chunks, run_serially, st
+from deepprove_cli.poly.flat import ld, num_chunks, readonly, run_serially, st
 
 _P64 = np.uint64(P)
 
@@ -145,6 +145,7 @@ def round_sums(bs, es, kb: int, ke: int, half: int, tptr, tidx, npts: int, with_
     tmax = npts - 1 if with_one else npts
     rows = 1 if run_serially(half) else num_chunks(half)
     partial = np.zeros((rows, K * npts * 4), dtype=np.uint64)
+    bs, es = readonly(bs), readonly(es)
     if rows == 1:
         _round_range(bs, es, kb, ke, half, tptr, tidx, npts, with_one, tmax, 0, half, partial, 0)
     else:

@@ -25,7 +25,7 @@ from numba import njit, prange
 from deepprove_cli.field.babybear import P, mul
 from deepprove_cli.field.ext4 import ext_mul
 from deepprove_cli.poly.flat import (U1, U2, U3, U4, ZERO64, acc4, add64, ld, line_next, line_next_base, num_chunks,
-                                     run_serially, sub64)
+                                     readonly, run_serially, sub64)
 
 _P64 = np.uint64(P)
 BASE2, BASE3, EXT2, EXT3, SMALL2, SMALL3 = 0, 1, 2, 3, 4, 5
@@ -261,8 +261,8 @@ _KERNELS = {
 
 
 def _run(kind: int, tables: list[np.ndarray], items: int, width: int) -> np.ndarray:
-    a, b = tables[0], tables[1]
-    d = tables[2] if len(tables) == 3 else tables[1]
+    a, b = readonly(tables[0]), readonly(tables[1])
+    d = readonly(tables[2]) if len(tables) == 3 else b
     rows = 1 if run_serially(items) else num_chunks(items)
     partial = np.zeros((rows, width), dtype=np.uint64)
     serial, parallel = _KERNELS[kind]

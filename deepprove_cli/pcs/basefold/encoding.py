@@ -29,6 +29,7 @@ from deepprove_cli.field import ntt
 from deepprove_cli.field.babybear import P, two_adic_root
 from deepprove_cli.field.parallel import threads_for
 from deepprove_cli.pcs.basefold import kernels as K
+from deepprove_cli.poly.flat import readonly
 
 
 def moebius_rows(flat: np.ndarray, log_n: int) -> None:
@@ -108,7 +109,7 @@ def fold(codeword: np.ndarray, s, tw: np.ndarray) -> np.ndarray:
     """One binary fold of an extension codeword (2^L, 4) with challenge s: (2^(L-1), 4)."""
     out = np.empty((codeword.shape[0] // 2, 4), dtype=np.uint32)
     with threads_for(codeword.size):
-        K.k_fold(codeword.reshape(-1), _tuple(s), tw, out.reshape(-1))
+        K.k_fold(readonly(codeword.reshape(-1)), _tuple(s), readonly(tw), out.reshape(-1))
     return out
 
 
