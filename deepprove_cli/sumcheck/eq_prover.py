@@ -73,7 +73,8 @@ def prove_eq(r, problem: SumcheckProblem, claim, transcript) -> tuple[SumcheckPr
     transcript.absorb_ext(LABEL_CLAIM, claim.reshape(1, 4))
     rounds = np.zeros((n, dh + 1, 4), dtype=np.uint32)
     point = np.zeros((n, 4), dtype=np.uint32)
-    cl, pacc = _tuple(claim), (np.uint32(1), np.uint32(0), np.uint32(0), np.uint32(0))
+    # Python ints, the form next_claim's results come back in: gruen_values / next_claim compile once
+    cl, pacc = tuple(int(v) for v in claim), (1, 0, 0, 0)
     for j in range(n):
         if j:
             inst._bind([point[j - 1]])
