@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+WARMUP_JOBS ?= 2
 
-.PHONY: setup test demo bench clean
+.PHONY: setup warmup test demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,7 +16,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-test: setup
+# Compile every kernel into the package's cache, in parallel (seconds when the cache is warm).
+warmup: setup
+	$(BIN)/python -m deepprove_cli.warmup --jobs $(WARMUP_JOBS)
+
+test: warmup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
