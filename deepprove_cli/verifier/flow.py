@@ -43,7 +43,7 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     from deepprove_cli.lookup.layout import Layout, LookupShape
     from deepprove_cli.lookup.proof import LookupProof
     from deepprove_cli.lookup.verifier import verify as verify_lookups
-    from deepprove_cli.pcs import Commitment, security_of
+    from deepprove_cli.pcs import Commitment, security_of_commitment
 
     tr = Transcript(TRANSCRIPT_LABEL)
     statement.absorb(tr)
@@ -81,14 +81,13 @@ def verify_plan(plan, statement, key, proof_bytes: bytes) -> dict:
     if com is not None:
         claims = pool.advice_claims()
         _open(com, claims, r, tr, statement.advice_pcs, "advice opening")
-        openings.append(("advice", security_of(statement.advice_pcs, max(num_vars), len(num_vars), len(claims))))
+        openings.append(("advice", security_of_commitment(statement.advice_pcs, com, len(claims))))
     wclaims = pool.weight_claims(list(key.weight_names))
     if wclaims:
         if com_w is None or statement.weight_pcs is None:
             raise ProofInvalid("the proof needs the weight commitment, which the key or the statement lacks")
         _open(com_w, wclaims, r, tr, statement.weight_pcs, "weight opening")
-        openings.append(("weights", security_of(statement.weight_pcs, max(com_w.num_vars), len(com_w.num_vars),
-                                                len(wclaims))))
+        openings.append(("weights", security_of_commitment(statement.weight_pcs, com_w, len(wclaims))))
     r.finish()
     for what, sec in openings:
         if sec.conjectured < statement.target_bits:
