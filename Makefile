@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Compile every kernel into the package's cache, in parallel (seconds when the cache is warm).
+# Compile every kernel into the package's cache, in parallel (seconds when the cache is warm). A failure
+# is left to pytest to report (tests/test_warmup.py runs it again), so the suite still runs.
 warmup: setup
-	$(BIN)/python -m deepprove_cli.warmup --jobs $(WARMUP_JOBS)
+	-$(BIN)/python -m deepprove_cli.warmup --jobs $(WARMUP_JOBS)
 
 test: warmup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
