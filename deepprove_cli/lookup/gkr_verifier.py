@@ -17,7 +17,8 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.errors import ProofInvalid
-from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_mul, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_inv, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul  # serial code: called, not inlined (compile time)
 from deepprove_cli.lookup import felt
 from deepprove_cli.sumcheck.lagrange import interpolate_kernel
 from deepprove_cli.lookup.proof import (LABEL_EVALS, LABEL_LAMBDA, LABEL_MU, LABEL_R, LABEL_ROOTS, LABEL_ROUND,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul  # serial code: called, not inlined (compile time)
 
 
 @njit(cache=True, inline="always")

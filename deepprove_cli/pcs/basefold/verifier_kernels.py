@@ -11,7 +11,8 @@ import numpy as np
 from numba import njit
 
 from deepprove_cli.field.babybear import P, mul, pow_, reduce62
-from deepprove_cli.field.ext4 import ext_add, ext_mul, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_add, ext_mul_base, ext_sub
+from deepprove_cli.field.ext4 import ext_mul_outlined as ext_mul  # serial code: called, not inlined (compile time)
 from deepprove_cli.field.ntt import rev_bits
 
 _INV2 = np.uint32((P + 1) // 2)
