@@ -43,6 +43,7 @@ from deepprove_cli.pcs.basefold import pack_kernels as PK
 from deepprove_cli.pcs.basefold.protocol import reduce_coefficients
 from deepprove_cli.pcs.basefold.scalars import eadd, eq1_scale, gruen_sum
 from deepprove_cli.poly.eq import eq_table
+from deepprove_cli.poly.flat import readonly
 from deepprove_cli.poly.multilinear import fix_first_variable
 
 BASE_ROUNDS = 4
@@ -86,8 +87,8 @@ def claim_sums(table: np.ndarray, prefix: np.ndarray, suffixes: list[np.ndarray]
     nchunks = max(1, min(K.MAX_CHUNKS, (1 << (n - lo)) // 4, (1 << n) // K.MIN_CHUNK))
     partial = np.empty((nchunks, len(suffixes), 8), np.uint32)
     with threads_for(table.size * len(suffixes)):
-        K.k_claim_sums(table.reshape(-1), table.ndim == 2, low.reshape(-1), high.reshape(-1), len(suffixes), lo,
-                       prefix.shape[0], partial)
+        K.k_claim_sums(readonly(table.reshape(-1)), table.ndim == 2, low.reshape(-1), high.reshape(-1),
+                       len(suffixes), lo, prefix.shape[0], partial)
     s = (partial.sum(axis=0, dtype=np.uint64) % _P64).astype(np.uint32)
     return s.reshape(len(suffixes), 2, 4)
 
