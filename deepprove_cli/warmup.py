@@ -2,13 +2,14 @@
 load from the cache) with the argument types real use passes, and the cache in the package's
 __pycache__ is written before anything else needs it.
 
-    python -m deepprove_cli.warmup [--jobs N] [--only AREA,...] [--list]
+    python -m deepprove_cli.warmup [--jobs N] [--only AREA,...] [--list] [--coverage]
 
 The registry maps an area name to a callable: the area's public flows (prove, verify, commit, ...)
 on tiny inputs, once as they are and once with the parallel-path thresholds lowered, so the
 parallel drivers that only large inputs reach compile too. With --jobs N the areas are shared out
 over N worker processes, costliest first: the compilations run in parallel and every worker writes
-the same on-disk cache. `make test` runs it before pytest; bench/coldstart.py times it.
+the same on-disk cache. `make test` runs it before pytest; bench/coldstart.py times the foundation
+areas (first run vs cached).
 
 Importing this module compiles nothing.
 """
@@ -24,7 +25,7 @@ import time
 from collections.abc import Callable
 
 REGISTRY: dict[str, Callable[[], None]] = {}
-# Measured compile seconds per area alone in a fresh cache (2-core box): the scheduling order.
+# Rough cold seconds per area (2-core box), only for sharing the areas out over the workers.
 COST: dict[str, float] = {}
 
 
