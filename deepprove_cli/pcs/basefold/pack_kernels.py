@@ -33,6 +33,11 @@ def _coord(points, c, bound, free, j):
     return (sub(_ONE[0], w[0]), sub(np.uint32(0), w[1]), sub(np.uint32(0), w[2]), sub(np.uint32(0), w[3])), w
 
 
+# Typed constants: a literal argument would compile _weights once per literal value (4 x ~5 s).
+_I0 = np.int64(0)
+_IM1 = np.int64(-1)
+
+
 @njit(cache=True)
 def _weights(points, c, bound, free, lo, hi, out):
     """out (flat ext, 2^(hi - lo) entries) = the eq table of region variables lo..hi-1 (doubling)."""
@@ -71,8 +76,8 @@ def _claim_sums(t, start, m, points, c, bound, low, high, out):
         return
     lo = max(1, m // 2)
     n_low = 1 << lo
-    _weights(points, c, bound, 0, 0, lo, low)
-    _weights(points, c, bound, 0, lo, m, high)
+    _weights(points, c, bound, _I0, _I0, lo, low)
+    _weights(points, c, bound, _I0, lo, m, high)
     s0 = (_Z64, _Z64, _Z64, _Z64)
     s1 = (_Z64, _Z64, _Z64, _Z64)
     for xh in range(1 << (m - lo)):
@@ -120,8 +125,8 @@ def _partials_one(t, start, nv, k, points, c, low, high, acc, fin, out):
     width = 1 << k
     lo = _partials_low(nv, k)
     n_low = 1 << lo
-    _weights(points, c, k, -1, 0, lo, low)
-    _weights(points, c, k, -1, lo, nv, high)
+    _weights(points, c, k, _IM1, _I0, lo, low)
+    _weights(points, c, k, _IM1, lo, nv, high)
     fin[:] = 0
     for yh in range(1 << (nv - lo)):
         acc[:] = 0
