@@ -43,8 +43,7 @@ from deepprove_cli.field.babybear import P
 from deepprove_cli.model import intops
 from deepprove_cli.nodeproofs.base import NodeProof, register
 from deepprove_cli.nodeproofs.elementwise import _clamped_or_plain
-from deepprove_cli.nodeproofs.ops import ConstraintOp, EinsumOp, LinearOp, SplitOp, TableOp
-from deepprove_cli.nodeproofs.softmax import AdviceOp
+from deepprove_cli.nodeproofs.ops import AdviceOp, ConstraintOp, EinsumOp, LinearOp, SplitOp, TableOp
 from deepprove_cli.nodeproofs.splits import guard, limb_terms, linear, mul_shift, range_check, split
 from deepprove_cli.relations.einsum import Einsum
 from deepprove_cli.relations.elementwise import LinearRelation, mul

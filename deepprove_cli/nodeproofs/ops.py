@@ -331,3 +331,15 @@ class ConstraintOp(Op):
     def verify(self, claim, proof, transcript):
         r = self.relation
         return r.verify(None, proof, transcript) if isinstance(r, LinearRelation) else r.verify(proof, transcript)
+
+
+class AdviceOp(Op):
+    """Committed advice computed from tensors already known, pinned by the relations that read it (the
+    softmax row sum's exponent and mantissa, the norm's row exponents: lookups and range checks); proves
+    nothing itself."""
+
+    def __init__(self, produces, compute, label: str = "advice"):
+        self.produces, self._compute, self.label = tuple(produces), compute, label
+
+    def forward(self, values: dict) -> dict:
+        return self._compute(values)

@@ -34,7 +34,7 @@ from deepprove_cli.errors import InputError
 from deepprove_cli.graph.attention import masked_distance, softmax_sum_split
 from deepprove_cli.lookup import felt
 from deepprove_cli.nodeproofs.base import NodeProof, register
-from deepprove_cli.nodeproofs.ops import ConstraintOp, EinsumOp, Op, TableOp
+from deepprove_cli.nodeproofs.ops import AdviceOp, ConstraintOp, EinsumOp, TableOp
 from deepprove_cli.nodeproofs.splits import declare_range, linear, mul_shift, range_check, soft_clamp
 from deepprove_cli.relations.divrem import HALF, DivRem
 from deepprove_cli.relations.einsum import Einsum
@@ -78,17 +78,6 @@ class HeadBandMask(PublicTensor):
 
     def describe(self) -> dict:
         return {**super().describe(), "window": self.window}
-
-
-class AdviceOp(Op):
-    """Committed advice computed from tensors already known, pinned by the relations that read it (here
-    the row sum's exponent and mantissa: lookups and range checks); proves nothing itself."""
-
-    def __init__(self, produces, compute, label: str = "advice"):
-        self.produces, self._compute, self.label = tuple(produces), compute, label
-
-    def forward(self, values: dict) -> dict:
-        return self._compute(values)
 
 
 @register
