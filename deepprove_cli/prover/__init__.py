@@ -63,10 +63,12 @@ def prove_sequence(qmodel, weights, tokens, n_prompt: int, *, params=None, progr
     from deepprove_cli.nodeproofs.statement import Statement
     from deepprove_cli.pcs import DEFAULT_PARAMS
     from deepprove_cli.prover.flow import prove_plan
+    from deepprove_cli.prover.memory import return_freed_memory
     from deepprove_cli.prover.witness import forward, to_field_values
     from deepprove_cli.verifier.key import key_from_model
 
     prompt, outputs = _split_tokens(tokens, n_prompt)
+    return_freed_memory()
     key = key_from_model(qmodel, weights, model_id)
     wparams = None
     if weights is not None:
