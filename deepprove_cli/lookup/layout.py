@@ -9,8 +9,14 @@ descending powers of two is a multiple of the next one), so no tree holds paddin
 blocks' own, except that a last tree of one leaf is given a second, empty one (trees have depth
 >= 1). Each block sits at an offset that is a multiple of its size inside its tree.
 
-A table's argument holds iff the root fractions of its trees sum to zero. Trees of every table go
-through one batched GKR (gkr_prover / gkr_verifier), in the order of `Layout.trees`.
+A tree holds at most 2^TREE_LOG_CAP leaves (unless one block is larger: it is then a tree of its own);
+the cut still fills every tree exactly, since a cap at least as large as the next block is a multiple of
+every block after it. A table's argument holds iff the root fractions of its trees sum to zero.
+
+Trees go through batched GKRs (gkr_prover / gkr_verifier) in GROUPS of consecutive trees of at most
+2^GROUP_LOG_CAP leaves in all (a larger tree alone), one group after the other on the transcript: the
+prover builds one group's fraction layers at a time, so its memory is that of a group, not of every
+lookup of the model (SmolLM2 at 32 rows: 273M lookup rows, 13.7 GB of layers in one batch).
 
 At a tree's leaf point r (depth d variables), block b (2^k leaves at offset o) contributes
 eq(r[k:], o / 2^k) times its own k-variable MLE at r[:k]: this is how the verifier turns claims on
@@ -27,6 +33,8 @@ from deepprove_cli.errors import InputError
 from deepprove_cli.field.babybear import P
 
 MAX_BLOCK_LOG = 32  # a single lookup of at most 2^32 rows
+TREE_LOG_CAP = 24   # leaves of a tree (a larger block is a tree of its own)
+GROUP_LOG_CAP = 24  # leaves of the trees proven by one batched GKR (a larger tree alone)
 TABLE_BLOCK = -1
 
 
@@ -132,13 +140,25 @@ class Layout:
             order = sorted(blocks, key=lambda b: (-b.log_size, b.source))
             self._cut(t, order)
         self.depth = max(tr.depth for tr in self.trees)
+        self.groups: list[tuple[int, int]] = []  # [start, end) tree index ranges, one batched GKR each
+        start, leaves = 0, 0
+        for i, tr in enumerate(self.trees):
+            if i > start and leaves + (1 << tr.depth) > 1 << GROUP_LOG_CAP:
+                self.groups.append((start, i))
+                start, leaves = i, 0
+            leaves += 1 << tr.depth
+        self.groups.append((start, len(self.trees)))
+
+    def group_depths(self) -> list[list[int]]:
+        """The depths of each group's trees."""
+        return [[t.depth for t in self.trees[a:b]] for a, b in self.groups]
 
     def _cut(self, table: int, order: list[Block]) -> None:
         """Cut blocks (sorted, largest first) into trees along the binary expansion of their total."""
         remaining = sum(1 << b.log_size for b in order)
         i = 0
         while i < len(order):
-            size = 1 << (remaining.bit_length() - 1)
+            size = min(1 << (remaining.bit_length() - 1), max(1 << TREE_LOG_CAP, 1 << order[i].log_size))
             placed = []
             filled = 0
             while filled < size:

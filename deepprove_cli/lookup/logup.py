@@ -88,10 +88,14 @@ def prove(tables, lookups, multiplicities, transcript) -> tuple[LookupProof, Loo
     layout = Layout(tables, [lk.shape for lk in lookups])
     absorb_statement(transcript, tables, layout)
     beta, alpha = draw_beta_alpha(transcript)
-    leaves = [build_leaves(tr, tables[tr.table], lookups, multiplicities[tr.table], beta, alpha)
-              for tr in layout.trees]
-    gkr, points = gkr_prover.prove(leaves, transcript)
-    del leaves
+    groups, points = [], []
+    for a, b in layout.groups:  # one group's fraction layers in memory at a time (layout.py)
+        leaves = [build_leaves(tr, tables[tr.table], lookups, multiplicities[tr.table], beta, alpha)
+                  for tr in layout.trees[a:b]]
+        gkr, pts = gkr_prover.prove(leaves, transcript)
+        del leaves
+        groups.append(gkr)
+        points += pts
     lookup_claims = []
     for i, lk in enumerate(lookups):
         tree, block = layout.block_tree[i]
@@ -106,6 +110,6 @@ def prove(tables, lookups, multiplicities, transcript) -> tuple[LookupProof, Loo
         outs = np.stack([column_eval(c, pt) for c in tab.output_columns()]) if tab.committed else None
         out_claims.append(Claim(pt, outs) if tab.committed else None)
         table_evals.append(np.concatenate([m, outs]) if tab.committed else m)
-    proof = LookupProof(gkr, [c.values for c in lookup_claims], table_evals)
+    proof = LookupProof(groups, [c.values for c in lookup_claims], table_evals)
     absorb_leaves(transcript, proof)
     return proof, LookupClaims(lookup_claims, mult_claims, out_claims)

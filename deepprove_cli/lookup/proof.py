@@ -4,16 +4,17 @@ Schedule (the caller has already absorbed its commitments to the looked-up colum
 multiplicities):
   1. statement: each table's digest (LABEL_TABLE), the lookup shapes (LABEL_SHAPES);
   2. challenges beta (tuple folding) and alpha (the logUp pole);
-  3. GKR (gkr_prover / gkr_verifier): the layer-1 values of every tree (LABEL_ROOTS), then mu;
-     per layer k = 1 .. depth - 1: lambda, k sumcheck rounds (LABEL_ROUND, then r), the four
-     next-layer values of every active tree (LABEL_EVALS), then mu;
+  3. per group of trees (layout.py), one batched GKR (gkr_prover / gkr_verifier): the layer-1 values of
+     the group's trees (LABEL_ROOTS), then mu; per layer k = 1 .. depth - 1: lambda, k sumcheck
+     rounds (LABEL_ROUND, then r), the four next-layer values of every active tree (LABEL_EVALS), then mu;
   4. the leaf evaluations: every lookup's columns, every table's multiplicity (and committed
      outputs) at their points (LABEL_LEAVES).
 
 Encoding: all extension elements, 16 bytes each, no lengths (every count comes from the verifier's
-own Layout): roots (trees x 4); per layer k: k x 2 round values (h(0), h(2) of the degree-2 factor
-of the round polynomial, see gkr_verifier) and active x 4 evaluations; then per lookup `arity`
-values and per table its `Layout.table_values` values.
+own Layout): per group, roots (trees x 4) and per layer k: k x 2 round values (h(0), h(2) of the
+degree-2 factor of the round polynomial, see gkr_verifier) and active x 4 evaluations; then per lookup
+`arity` values and per table its `Layout.table_values` values. A layout of one group gives the bytes of
+a single batched GKR.
 """
 
 from __future__ import annotations
@@ -105,12 +106,13 @@ class GkrProof:
 
 @dataclass
 class LookupProof:
-    gkr: GkrProof
+    groups: list[GkrProof]          # per group of trees (Layout.groups)
     lookup_evals: list[np.ndarray]  # per lookup (arity, 4)
     table_evals: list[np.ndarray]   # per table (Layout.table_values, 4)
 
     def write(self, w: Writer) -> None:
-        self.gkr.write(w)
+        for g in self.groups:
+            g.write(w)
         w.section("lookup/leaf-evals")
         for v in self.lookup_evals:
             w.ext_array(v)
@@ -119,13 +121,16 @@ class LookupProof:
 
     @classmethod
     def read(cls, r: Reader, layout) -> "LookupProof":
-        gkr = GkrProof.read(r, [t.depth for t in layout.trees])
+        groups = [GkrProof.read(r, depths) for depths in layout.group_depths()]
         lk = [r.ext_array(layout.arities[s.table], f"lookup {i} evaluations") for i, s in enumerate(layout.shapes)]
         tb = [r.ext_array(layout.table_values(t), f"table {t} evaluations") for t in range(len(layout.table_logs))]
-        return cls(gkr, lk, tb)
+        return cls(groups, lk, tb)
 
     def check_shape(self, layout) -> None:
-        self.gkr.check_shape([t.depth for t in layout.trees])
+        if not isinstance(self.groups, list) or len(self.groups) != len(layout.groups):
+            raise ProofFormatError("lookup proof: not one GKR per group of trees")
+        for g, depths in zip(self.groups, layout.group_depths()):
+            g.check_shape(depths)
         ok = len(self.lookup_evals) == len(layout.shapes) and len(self.table_evals) == len(layout.table_logs)
         ok = ok and all(np.shape(v) == (layout.arities[s.table], 4) for v, s in zip(self.lookup_evals, layout.shapes))
         ok = ok and all(np.shape(v) == (layout.table_values(t), 4) for t, v in enumerate(self.table_evals))

@@ -74,7 +74,11 @@ def verify(tables, shapes, proof, transcript) -> LookupClaims:
     proof.check_shape(layout)
     absorb_statement(transcript, tables, layout)
     beta, alpha = draw_beta_alpha(transcript)
-    roots, leaves = gkr_verifier.verify([t.depth for t in layout.trees], proof.gkr, transcript)
+    roots, leaves = [], []
+    for depths, g in zip(layout.group_depths(), proof.groups):
+        r_g, l_g = gkr_verifier.verify(depths, g, transcript)
+        roots += list(r_g)
+        leaves += l_g
     check_roots(tables, layout, roots)
     absorb_leaves(transcript, proof)
     bpow = [felt.ints(v) for v in felt.powers(beta, max(layout.arities))]

@@ -109,15 +109,15 @@ def _tamper_each(rng, get_arrays, step=1):
 
 
 def test_tampered_round_polynomials(rng):
-    _tamper_each(rng, lambda pr: [lp.rounds for lp in pr.gkr.layers], step=3)
+    _tamper_each(rng, lambda pr: [lp.rounds for g in pr.groups for lp in g.layers], step=3)
 
 
 def test_tampered_layer_claims(rng):
-    _tamper_each(rng, lambda pr: [lp.evals for lp in pr.gkr.layers], step=5)
+    _tamper_each(rng, lambda pr: [lp.evals for g in pr.groups for lp in g.layers], step=5)
 
 
 def test_tampered_roots(rng):
-    _tamper_each(rng, lambda pr: [pr.gkr.roots], step=2)
+    _tamper_each(rng, lambda pr: [g.roots for g in pr.groups], step=2)
 
 
 def test_tampered_leaf_evaluations(rng):
