@@ -86,7 +86,8 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     from deepprove_cli.lookup import logup
     from deepprove_cli.lookup.layout import Lookup
     from deepprove_cli.lookup.multiplicity import compute_multiplicities
-    from deepprove_cli.pcs import commit, open_batch
+    from deepprove_cli.pcs import open_batch
+    from deepprove_cli.prover.spill import commit_advice
 
     phases, kinds = {}, {}
     say = progress or (lambda *a: None)
@@ -105,10 +106,11 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     data = None
     if polys:
         say("commit", 0, 1)
-        data = commit(polys, statement.advice_pcs)
+        data = commit_advice(polys, statement.advice_pcs)
         data.commitment.absorb(tr)
         w.section("advice/root")
         w.digest(data.commitment.root)
+    del polys  # the padded tables: the prover data holds what the opening reads
     phases["commit"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
