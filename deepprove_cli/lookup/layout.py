@@ -33,8 +33,8 @@ from deepprove_cli.errors import InputError
 from deepprove_cli.field.babybear import P
 
 MAX_BLOCK_LOG = 32  # a single lookup of at most 2^32 rows
-TREE_LOG_CAP = 24   # leaves of a tree (a larger block is a tree of its own)
-GROUP_LOG_CAP = 24  # leaves of the trees proven by one batched GKR (a larger tree alone)
+TREE_LOG_CAP = 25   # leaves of a tree (a larger block is a tree of its own)
+GROUP_LOG_CAP = 25  # leaves of the trees proven by one batched GKR (a larger tree alone)
 TABLE_BLOCK = -1
 
 
