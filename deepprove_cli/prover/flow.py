@@ -147,6 +147,7 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     if data is not None:
         w.section("opening/advice")
         w.raw(open_batch(data, pool.advice_claims(), tr, statement.advice_pcs).to_bytes())
+        data = None  # unmaps a spilled batch's pages before the weights' opening maps theirs
     wclaims = pool.weight_claims(list(weights[2]) if weights is not None else [])
     if wclaims:
         w.section("opening/weights")

@@ -31,3 +31,29 @@ def test_below_the_threshold_stays_in_memory(rng, tmp_path, monkeypatch):
     data = spill.commit_advice(polys, DEFAULT_PARAMS)
     assert data.commitment.root == commit(polys, DEFAULT_PARAMS).commitment.root
     assert os.listdir(tmp_path) == []
+
+
+def test_the_stream_is_freed_without_the_cyclic_collector(rng, tmp_path, monkeypatch):
+    """The packed columns must not outlive the commit (a cycle would keep them until a full gc pass)."""
+    import gc
+    import weakref
+
+    from deepprove_cli.pcs.basefold import persist
+
+    monkeypatch.setenv("DP_TMPDIR", str(tmp_path))
+    made = []
+    real = persist.commit_stream
+
+    def spy(*a, **k):
+        s = real(*a, **k)
+        made.append(weakref.ref(s))
+        return s
+
+    monkeypatch.setattr("deepprove_cli.pcs.basefold.persist.commit_stream", spy)
+    polys = [rng.integers(0, P, size=1 << n, dtype=np.uint32) for n in (4, 7)]
+    gc.disable()
+    try:
+        spill.commit_advice(polys, DEFAULT_PARAMS, spill_elements=1)
+        assert made and made[0]() is None
+    finally:
+        gc.enable()
