@@ -106,6 +106,18 @@ def test_packed_columns_hold_the_polynomials(rng):
         assert not data.column(colidx)[mask].any()
 
 
+def test_one_column_at_a_time_equals_all_columns(rng):
+    """column_table (a streamed commit builds one packed column when it reads it) = column_tables."""
+    sizes = [5, 2, 0, 3, 3, 4, 1, 2, 5, 6, 7]
+    polys = tables(rng, sizes)
+    shape = Commitment.for_params(bytes(32), tuple(sizes), PACK)
+    pieces = shape.split.column_tables(polys)
+    every = shape.packing.column_tables(pieces)
+    assert any(shape.packing.is_packed(c) for c in range(len(every)))
+    for c, col in enumerate(every):
+        assert np.array_equal(shape.packing.column_table(pieces, c), col)
+
+
 # --- the slot-restricted point reduction -----------------------------------------------------------
 
 def test_slot_sums_kernel_against_reference(rng):

@@ -108,9 +108,10 @@ def _num_vars(t, i: int) -> int:
     return m.bit_length() - 1
 
 
-def commit_shape(polys, params: PcsParams) -> tuple[Commitment, list[np.ndarray]]:
+def commit_shape(polys, params: PcsParams, packed: bool = True) -> tuple[Commitment, list[np.ndarray] | None]:
     """The commitment's shape (root still zero) for these tables, and their committed columns (views,
-    but packed columns, pack.py); InputError names a bad table or shape."""
+    but packed columns, pack.py; None with packed=False: the caller builds them itself); InputError
+    names a bad table or shape."""
     polys = list(polys)
     if not polys:
         raise InputError("commit: no polynomials")
@@ -119,6 +120,8 @@ def commit_shape(polys, params: PcsParams) -> tuple[Commitment, list[np.ndarray]
         shape = Commitment.for_params(bytes(32), num_vars, params)
     except ValueError as e:
         raise InputError(f"commit: {e}") from None
+    if not packed:
+        return shape, None
     return shape, shape.packing.column_tables(shape.split.column_tables(polys))
 
 

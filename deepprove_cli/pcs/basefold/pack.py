@@ -128,6 +128,18 @@ class Packing:
             out.append(col)
         return out
 
+    def column_table(self, pieces, c: int) -> np.ndarray:
+        """Column c's table alone (a view, or a new array when packed): `column_tables` one column at a
+        time, for a streamed commit that must not hold every packed column at once."""
+        mem = self.members(c)
+        if not self.is_packed(c):
+            return pieces[mem[0]]
+        col = np.zeros(1 << self.columns[c], dtype=np.uint32)
+        for i in mem:
+            s = self.slot(i)
+            col[s.offset:s.offset + (1 << s.num_vars)] = pieces[i]
+        return col
+
     @cached_property
     def _tails(self) -> list:
         """Per piece: the bits of its slot index as (extra, 4) 0/1 constants, or None (unpacked)."""

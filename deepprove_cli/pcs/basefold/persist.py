@@ -79,6 +79,21 @@ def prover_arrays(data, prefix: str = "pcs/") -> tuple[dict, list[ArraySpec]]:
     return meta_of(data.commitment, prefix), specs
 
 
+class LazyColumns:
+    """The committed columns of a streamed commit, each built when read (pack.Packing.column_table) and
+    not kept: the table writer and each encoder slab read a column once, so the packed columns of the
+    whole batch (its full size) never sit in memory together."""
+
+    def __init__(self, packing, pieces):
+        self.packing, self.pieces = packing, pieces
+
+    def __len__(self) -> int:
+        return len(self.packing.columns)
+
+    def __getitem__(self, c: int) -> np.ndarray:
+        return self.packing.column_table(self.pieces, c)
+
+
 class CommitStream:
     """A commitment computed while its prover data is written: `specs` go to io.container.write
     (after the caller's own arrays, or before: they run in order), and once written, `commitment`
@@ -87,7 +102,8 @@ class CommitStream:
     def __init__(self, polys, params, prefix: str = "pcs/"):
         from deepprove_cli.pcs.basefold.commit_phase import Encoder, commit_shape
 
-        shape, columns = commit_shape(polys, params)
+        shape, _ = commit_shape(polys, params, packed=False)
+        columns = LazyColumns(shape.packing, shape.split.column_tables(list(polys)))
         self._shape, self._columns = shape, columns
         self._encoder = Encoder(shape, columns)
         self._slab = None       # (group, first position, codewords)
