@@ -315,6 +315,17 @@ def k_lde_scatter(src, out, k, nblocks, t, pw):
             out[o0 + u] = _mul(src[s0 + u], pw[u])
 
 
+
+@njit(parallel=True, cache=True)
+def k_lde_spread(work, k, nblocks, t, pw):
+    """work[row, t, j] = work[row, 0, j] * pw[j] on a flat view of (rows, nblocks, k) (t = 0: in place)."""
+    for row in prange(work.size // (k * nblocks)):
+        s0 = np.uint64(row * nblocks * k)
+        o0 = np.uint64((row * nblocks + t) * k)
+        for j in range(k):
+            u = np.uint64(j)
+            work[o0 + u] = _mul(work[s0 + u], pw[u])
+
 # --- cached tables -------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=8)
@@ -474,6 +485,25 @@ def low_degree_extension(coeffs, log_blowup: int, shift, bit_reversed: bool, be:
         out = be.bit_reverse(out, log_big)
     return be.download(out).reshape(shape[:-1] + (1 << log_big,))
 
+
+def lde_in_place(work: np.ndarray, log_k: int, log_blowup: int, shift=GENERATOR) -> None:
+    """`lde` (bit-reversed output) of the canonical coefficient rows held in block 0 of each row of
+    `work` (rows, 2^(k + r)) C-contiguous uint32, in place and unchecked: the commit writes each
+    column straight into its codeword's buffer (and transforms it there), so the input is neither
+    stacked nor copied again."""
+    s = check_shift(shift, "lde_in_place")
+    r = int(log_blowup)
+    k = 1 << log_k
+    flat = work.reshape(-1)
+    if work.ndim != 2 or work.shape[1] != k << r or not work.flags.c_contiguous or work.dtype != np.uint32:
+        raise InputError(f"lde_in_place: expected C-contiguous uint32 rows of {k << r}, got {work.shape}")
+    big_root = two_adic_root(log_k + r)
+    with threads_for(flat.size):
+        for t in range((1 << r) - 1, -1, -1):   # block 0 last: the others read it
+            x = s * pow(big_root, rev_bits(t, r), P) % P
+            if t or x != 1:
+                k_lde_spread(flat, k, 1 << r, t, powers(x, k))
+    dif_in_place(flat, log_k, False)
 
 def ntt(a, bit_reversed: bool = False) -> np.ndarray:
     """Evaluations of each row (coefficients c_0..c_{n-1}) at w^i, i < n (bit-reversed order if asked)."""

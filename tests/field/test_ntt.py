@@ -96,6 +96,28 @@ def test_lde_matches_coset_dft_of_padded(rng, log_k, r):
             assert _ints(nt.lde(c[row].copy(), r, shift, bit_reversed=False)) == expect
 
 
+
+@pytest.mark.parametrize("log_k,r", [(0, 2), (3, 0), (3, 1), (4, 2), (3, 3), (18, 1)])
+def test_lde_in_place_matches_reference(rng, log_k, r):
+    """Coefficients in block 0 of each row, transformed in place: the reference DFT of the padded row
+    (bit-reversed), the other blocks' stale contents ignored."""
+    c = _rand(rng, (3, 1 << log_k))
+    for shift in (GENERATOR, 1):
+        work = _rand(rng, (3, 1 << (log_k + r)))   # garbage beyond block 0
+        work[:, :1 << log_k] = c
+        nt.lde_in_place(work, log_k, r, shift)
+        assert (work == nt.lde(c, r, shift)).all()
+        if log_k <= 4:
+            padded = _ints(c[1]) + [0] * ((1 << (log_k + r)) - (1 << log_k))
+            assert _ints(work[1]) == ref.bit_reverse(ref.dft(padded, shift))
+
+
+def test_lde_in_place_refuses_a_bad_buffer(rng):
+    with pytest.raises(InputError):
+        nt.lde_in_place(_rand(rng, (2, 12)), 2, 1)
+    with pytest.raises(InputError):
+        nt.lde_in_place(_rand(rng, (2, 32))[:, ::2], 3, 1)
+
 def test_lde_folding_pairs_adjacent(rng):
     """In bit-reversed order, positions 2i and 2i+1 hold x and -x (what FRI folding needs)."""
     c = _rand(rng, 16)

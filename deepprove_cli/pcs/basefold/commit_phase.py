@@ -33,6 +33,7 @@ from deepprove_cli.pcs.basefold.persist import stack_rows
 from deepprove_cli.pcs.basefold.row_hasher import RowHasher
 
 SLAB_BYTES = 128 << 20   # codeword bytes encoded at once (fewer, wider slabs: less row-hasher state traffic)
+IN_PLACE_MIN_VARS = 16    # columns this long are encoded in their codeword buffers (lde_in_place)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -144,10 +145,18 @@ class Encoder:
         """(group, first column position, codewords (columns, 2^L)) of the next slab."""
         g, lo, hi = self.slabs[self.done]
         grp = self.layout.groups[g]
-        stack = np.stack([self.columns[c] for c in grp.polys[lo:hi]])
-        moebius_rows(stack.reshape(-1), grp.num_vars)
-        cw = ntt.lde(stack, self.layout.rate_bits, shift=1, bit_reversed=True)
-        del stack
+        n, r = grp.num_vars, self.layout.rate_bits
+        if n >= IN_PLACE_MIN_VARS:   # each column copied once, into its codeword's first block
+            cw = np.empty((hi - lo, 1 << (n + r)), np.uint32)
+            for i, c in enumerate(grp.polys[lo:hi]):
+                cw[i, :1 << n] = self.columns[c]
+                moebius_rows(cw[i, :1 << n], n)
+            ntt.lde_in_place(cw, n, r, shift=1)
+        else:   # many small columns: one stacked transform (a per-column call would cost more)
+            stack = np.stack([self.columns[c] for c in grp.polys[lo:hi]])
+            moebius_rows(stack.reshape(-1), n)
+            cw = ntt.lde(stack, r, shift=1, bit_reversed=True)
+            del stack
         self.hashers[grp.level].absorb_columns(cw, 1 << grp.log_window)
         self.done += 1
         return g, lo, cw
