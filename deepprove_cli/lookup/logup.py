@@ -10,7 +10,9 @@ evaluations of the columns, which the proof carries and the caller must check:
     proof, claims = prove(tables, lookups, multiplicities, transcript)
 
 `lookups` are `layout.Lookup`s (uint32 field columns), `multiplicities` one uint32 column per table
-(`multiplicity.compute_multiplicities`). Nothing is validated beyond shapes here: a false witness
+(`multiplicity.compute_multiplicities`). A group's columns are checked, leafed and evaluated while that
+group is proven, then `done(i)` is called for each of its lookups i: the caller may free them (a long
+sequence's columns are mapped from a file, and one group's worth of them is what stays resident). Nothing is validated beyond shapes here: a false witness
 gives a proof that fails verification (the soundness tests rely on that).
 """
 
@@ -70,10 +72,9 @@ def column_eval(col: np.ndarray, point: np.ndarray) -> np.ndarray:
 
 
 def _check_witness(tables, lookups, multiplicities) -> None:
+    """Shapes of everything, values of the multiplicities (the columns' values: `_check_columns`)."""
     for i, lk in enumerate(lookups):
         check_lookup(tables, i, lk)
-        for c, col in enumerate(lk.columns):
-            check_canonical(col, f"lookup {i} column {c}")
     if len(multiplicities) != len(tables):
         raise InputError(f"{len(multiplicities)} multiplicity columns for {len(tables)} tables")
     for t, (tab, m) in enumerate(zip(tables, multiplicities)):
@@ -82,25 +83,37 @@ def _check_witness(tables, lookups, multiplicities) -> None:
             raise InputError(f"table {t} multiplicities: shape {m.shape}, expected ({tab.size},)")
 
 
-def prove(tables, lookups, multiplicities, transcript) -> tuple[LookupProof, LookupClaims]:
+def _check_columns(i: int, lk) -> None:
+    for c, col in enumerate(lk.columns):
+        check_canonical(col, f"lookup {i} column {c}")
+
+
+def prove(tables, lookups, multiplicities, transcript, done=None) -> tuple[LookupProof, LookupClaims]:
     """The lookup proof and the claims the caller must check (see the module docstring)."""
     _check_witness(tables, lookups, multiplicities)
     layout = Layout(tables, [lk.shape for lk in lookups])
     absorb_statement(transcript, tables, layout)
     beta, alpha = draw_beta_alpha(transcript)
-    groups, points = [], []
+    in_tree: dict[int, list[int]] = {}
+    for i in range(len(lookups)):
+        in_tree.setdefault(layout.block_tree[i][0], []).append(i)
+    groups, points, lookup_claims = [], [], [None] * len(lookups)
     for a, b in layout.groups:  # one group's fraction layers in memory at a time (layout.py)
+        mine = [i for t in range(a, b) for i in in_tree.get(t, ())]
+        for i in mine:
+            _check_columns(i, lookups[i])
         leaves = [build_leaves(tr, tables[tr.table], lookups, multiplicities[tr.table], beta, alpha)
                   for tr in layout.trees[a:b]]
         gkr, pts = gkr_prover.prove(leaves, transcript)
         del leaves
         groups.append(gkr)
         points += pts
-    lookup_claims = []
-    for i, lk in enumerate(lookups):
-        tree, block = layout.block_tree[i]
-        pt = points[tree][:block.log_size]
-        lookup_claims.append(Claim(pt, np.stack([column_eval(c, pt) for c in lk.columns])))
+        for i in mine:  # the group's columns are read for the last time here
+            tree, block = layout.block_tree[i]
+            pt = points[tree][:block.log_size]
+            lookup_claims[i] = Claim(pt, np.stack([column_eval(c, pt) for c in lookups[i].columns]))
+            if done is not None:
+                done(i)
     mult_claims, out_claims, table_evals = [], [], []
     for t, tab in enumerate(tables):
         tree, block = layout.table_tree[t]

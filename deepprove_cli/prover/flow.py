@@ -51,6 +51,23 @@ def _tables(plan, values):
     return get
 
 
+def _committed_views(plan, lookups, data) -> list:
+    """The lookups with every unshifted column of a committed tensor replaced by its table in the advice
+    batch's prover data (a view: mapped from the file when the batch was spilled), so that the padded copy
+    made for the commit is freed rather than kept through the lookup argument."""
+    from deepprove_cli.lookup.layout import Lookup
+
+    poly = {name: i for i, name in enumerate(plan.committed)}
+    out = []
+    for k, lk in enumerate(lookups):
+        use = plan.lookups[k]
+        if plan.shifts[k] is None:
+            cols = tuple(data.table(poly[c]) if c in poly else col for c, col in zip(use.columns, lk.columns))
+            lk = Lookup(lk.table, cols)
+        out.append(lk)
+    return out
+
+
 def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None:
     """One node's ops in reverse order (see the module docstring)."""
     from deepprove_cli.relations.claims import prove_reduce
@@ -87,6 +104,7 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     from deepprove_cli.lookup.layout import Lookup
     from deepprove_cli.lookup.multiplicity import compute_multiplicities
     from deepprove_cli.pcs import open_batch
+    from deepprove_cli.prover.memory import release_file_pages
     from deepprove_cli.prover.spill import commit_advice
 
     phases, kinds = {}, {}
@@ -111,13 +129,21 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
         w.section("advice/root")
         w.digest(data.commitment.root)
     del polys  # the padded tables: the prover data holds what the opening reads
+    if data is not None:
+        lookups = _committed_views(plan, lookups, data)
     phases["commit"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     pool = ClaimPool(plan)
     if lookups:
         say("lookup", 0, 1)
-        lproof, lclaims = logup.prove(plan.tables, lookups, mult, tr)
+
+        def done(k):  # a lookup's last read: its own padded tables go, mapped file pages leave RSS
+            for col in lookups[k].columns:
+                release_file_pages(col)
+            lookups[k] = None
+
+        lproof, lclaims = logup.prove(plan.tables, lookups, mult, tr, done)
         w.section("lookup")
         w.raw(lproof.to_bytes())
         for k, cl in enumerate(lclaims.lookups):
