@@ -12,7 +12,8 @@ evaluations of the columns, which the proof carries and the caller must check:
 `lookups` are `layout.Lookup`s (uint32 field columns), `multiplicities` one uint32 column per table
 (`multiplicity.compute_multiplicities`). A group's columns are checked, leafed and evaluated while that
 group is proven, then `done(i)` is called for each of its lookups i: the caller may free them (a long
-sequence's columns are mapped from a file, and one group's worth of them is what stays resident). Nothing is validated beyond shapes here: a false witness
+sequence's columns are mapped from a file or built on demand, and one group's worth is what stays
+resident). Before that, only each lookup's `table` and `shape` are read. Nothing is validated beyond shapes here: a false witness
 gives a proof that fails verification (the soundness tests rely on that).
 """
 
@@ -72,9 +73,10 @@ def column_eval(col: np.ndarray, point: np.ndarray) -> np.ndarray:
 
 
 def _check_witness(tables, lookups, multiplicities) -> None:
-    """Shapes of everything, values of the multiplicities (the columns' values: `_check_columns`)."""
+    """The lookups' tables and the multiplicities (each lookup's columns: `_check_columns`, in its group)."""
     for i, lk in enumerate(lookups):
-        check_lookup(tables, i, lk)
+        if not 0 <= int(lk.table) < len(tables):
+            raise InputError(f"lookup {i}: table index {lk.table} out of range")
     if len(multiplicities) != len(tables):
         raise InputError(f"{len(multiplicities)} multiplicity columns for {len(tables)} tables")
     for t, (tab, m) in enumerate(zip(tables, multiplicities)):
@@ -83,7 +85,8 @@ def _check_witness(tables, lookups, multiplicities) -> None:
             raise InputError(f"table {t} multiplicities: shape {m.shape}, expected ({tab.size},)")
 
 
-def _check_columns(i: int, lk) -> None:
+def _check_columns(tables, i: int, lk) -> None:
+    check_lookup(tables, i, lk)
     for c, col in enumerate(lk.columns):
         check_canonical(col, f"lookup {i} column {c}")
 
@@ -101,7 +104,7 @@ def prove(tables, lookups, multiplicities, transcript, done=None) -> tuple[Looku
     for a, b in layout.groups:  # one group's fraction layers in memory at a time (layout.py)
         mine = [i for t in range(a, b) for i in in_tree.get(t, ())]
         for i in mine:
-            _check_columns(i, lookups[i])
+            _check_columns(tables, i, lookups[i])
         leaves = [build_leaves(tr, tables[tr.table], lookups, multiplicities[tr.table], beta, alpha)
                   for tr in layout.trees[a:b]]
         gkr, pts = gkr_prover.prove(leaves, transcript)

@@ -15,6 +15,9 @@ for the size breakdown ("advice/root", "lookup", "node/<kind>", "opening/advice"
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+
+import numpy as np
 
 from deepprove_cli.io.binary import Writer
 from deepprove_cli.nodeproofs.claims import ClaimPool
@@ -39,33 +42,77 @@ class SectionWriter(Writer):
         return [(name, start, end) for (name, start), end in zip(self.marks, ends)]
 
 
-def _tables(plan, values):
-    """Padded base tables, computed once per tensor."""
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            cache[name] = TensorLayout(plan.tensors[name].shape).table(values[name], name)
-        return cache[name]
-
-    return get
+def _padded(plan, values, name: str):
+    """The padded base table of a tensor (a new array unless its shape needs no padding)."""
+    return TensorLayout(plan.tensors[name].shape).table(values[name], name)
 
 
-def _committed_views(plan, lookups, data) -> list:
-    """The lookups with every unshifted column of a committed tensor replaced by its table in the advice
-    batch's prover data (a view: mapped from the file when the batch was spilled), so that the padded copy
-    made for the commit is freed rather than kept through the lookup argument."""
-    from deepprove_cli.lookup.layout import Lookup
+class _AdviceTables(Sequence):
+    """The advice batch's polynomials: every committed tensor's padded table, built when the commit reads
+    it (pcs.commit_shape's lazy sequence: `num_vars`), then the multiplicity columns. A streamed commit
+    then holds a slab's worth of them, not the 3.9 GB of padded tables of 128 rows of SmolLM2."""
 
-    poly = {name: i for i, name in enumerate(plan.committed)}
+    def __init__(self, plan, values, extra):
+        self.plan, self.values, self.extra = plan, values, list(extra)
+        self.num_vars = [plan.tensors[n].layout.num_vars for n in plan.committed] + \
+            [int(m.size).bit_length() - 1 for m in self.extra]
+
+    def __len__(self) -> int:
+        return len(self.num_vars)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        n = len(self.plan.committed)
+        if not 0 <= i < len(self.num_vars):
+            raise IndexError(i)
+        return _padded(self.plan, self.values, self.plan.committed[i]) if i < n else self.extra[i - n]
+
+
+def _multiplicities(plan, values) -> list:
+    """One multiplicity column per table (validated: lookup.multiplicity.table_multiplicities), each
+    lookup's padded columns built, counted and dropped in turn."""
+    from deepprove_cli.lookup.multiplicity import table_multiplicities
+
+    per_table: list[list[int]] = [[] for _ in plan.tables]
+    for k, u in enumerate(plan.lookups):
+        per_table[plan.table_index[u.table]].append(k)
     out = []
-    for k, lk in enumerate(lookups):
-        use = plan.lookups[k]
-        if plan.shifts[k] is None:
-            cols = tuple(data.table(poly[c]) if c in poly else col for c, col in zip(use.columns, lk.columns))
-            lk = Lookup(lk.table, cols)
-        out.append(lk)
+    for t, table in enumerate(plan.tables):
+        cols = (plan.column_tables(k, {c: _padded(plan, values, c) for c in plan.lookups[k].columns})
+                for k in per_table[t])
+        out.append(table_multiplicities(table, cols, [f"lookup {k} ({plan.lookups[k].node})" for k in per_table[t]]))
     return out
+
+
+class _LazyLookup:
+    """A lookup of the plan whose columns are built when the lookup argument first reads them (and kept
+    until it is done with them): the committed tensors' tables viewed in the advice batch's prover data
+    (mapped from the file when spilled), the others padded from their values. So the lookup phase holds
+    one GKR group's columns, not a padded copy of every looked-up tensor."""
+
+    def __init__(self, plan, k: int, values: dict, data, poly: dict):
+        self.plan, self.k, self.values, self.data, self.poly = plan, k, values, data, poly
+        use = plan.lookups[k]
+        self.table = plan.table_index[use.table]
+        self._length = 1 << plan.tensors[use.columns[0]].layout.num_vars
+        self._columns = None
+
+    @property
+    def shape(self):
+        from deepprove_cli.lookup.layout import LookupShape
+
+        return LookupShape(self.table, self._length)
+
+    @property
+    def columns(self) -> tuple:
+        if self._columns is None:
+            tables = {}
+            for c in self.plan.lookups[self.k].columns:
+                if c in self.poly:
+                    tables[c] = self.data.table(self.poly[c])
+                else:
+                    tables[c] = _padded(self.plan, self.values, c)
+            self._columns = self.plan.column_tables(self.k, tables)
+        return self._columns
 
 
 def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None:
@@ -102,9 +149,8 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     ProverData, names) or None; `multiplicities(tables, lookups)` defaults to the validating count."""
     from deepprove_cli.lookup import logup
     from deepprove_cli.lookup.layout import Lookup
-    from deepprove_cli.lookup.multiplicity import compute_multiplicities
     from deepprove_cli.pcs import open_batch
-    from deepprove_cli.prover.memory import release_file_pages
+    from deepprove_cli.io.pages import release_file_pages
     from deepprove_cli.prover.spill import commit_advice
 
     phases, kinds = {}, {}
@@ -114,23 +160,26 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     absorb_weights(tr, None if weights is None else weights[0])
     w = SectionWriter()
     t0 = time.perf_counter()
-    get = _tables(plan, values)
-    lookups = [Lookup(plan.table_index[u.table], plan.column_tables(k, {c: get(c) for c in u.columns}))
-               for k, u in enumerate(plan.lookups)]
-    mult = (multiplicities or compute_multiplicities)(plan.tables, lookups) if lookups else []
-    polys = [get(n) for n in plan.committed] + list(mult)
+    if not plan.lookups:
+        mult = []
+    elif multiplicities is None:
+        mult = _multiplicities(plan, values)
+    else:   # a caller's own count (tests: a cheating prover) sees every lookup's columns at once
+        mult = multiplicities(plan.tables, [
+            Lookup(plan.table_index[u.table], plan.column_tables(k, {c: _padded(plan, values, c) for c in u.columns}))
+            for k, u in enumerate(plan.lookups)])
+    polys = _AdviceTables(plan, values, mult)
     stats = plan_stats(plan, [len(m) for m in mult])
-    del get
     data = None
-    if polys:
+    if len(polys):
         say("commit", 0, 1)
         data = commit_advice(polys, statement.advice_pcs)
         data.commitment.absorb(tr)
         w.section("advice/root")
         w.digest(data.commitment.root)
     del polys  # the padded tables: the prover data holds what the opening reads
-    if data is not None:
-        lookups = _committed_views(plan, lookups, data)
+    poly = {name: i for i, name in enumerate(plan.committed)}
+    lookups = [_LazyLookup(plan, k, values, data, poly) for k in range(len(plan.lookups))]
     phases["commit"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -138,7 +187,7 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     if lookups:
         say("lookup", 0, 1)
 
-        def done(k):  # a lookup's last read: its own padded tables go, mapped file pages leave RSS
+        def done(k):  # a lookup's last read: its padded tables go, mapped file pages leave the resident set
             for col in lookups[k].columns:
                 release_file_pages(col)
             lookups[k] = None

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import mmap
 import sys
-
-import numpy as np
 
 M_MMAP_THRESHOLD = -3   # glibc's mallopt parameter number
 MMAP_THRESHOLD = 1 << 16
@@ -39,31 +36,3 @@ def return_freed_memory() -> bool:
     _done = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
     return _done
 
-
-def release_file_pages(arr: np.ndarray) -> bool:
-    """Drop this process's mapping of the pages under `arr` when it views a read-only file mapping (the
-    spilled advice batch): they leave the resident set and stay in the page cache, so a later read
-    faults them back from there. False (nothing done) for any other memory: MADV_DONTNEED on private
-    anonymous memory would zero it."""
-    base = arr
-    while base is not None and not isinstance(base, (mmap.mmap, memoryview)):
-        base = getattr(base, "base", None)   # views, and as_strided's holder of the array it views
-    if isinstance(base, memoryview):
-        base = base.obj
-    if not isinstance(base, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED") or arr.nbytes == 0:
-        return False
-    start = np.frombuffer(base, np.uint8).ctypes.data
-    lo = arr.ctypes.data - start
-    hi = lo + _span(arr)
-    lo -= lo % mmap.PAGESIZE
-    hi = min(len(base), -(-hi // mmap.PAGESIZE) * mmap.PAGESIZE)
-    if hi > lo:
-        base.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
-    return True
-
-
-def _span(arr: np.ndarray) -> int:
-    """Bytes from the first element of a (possibly strided, non-negative strides) view to past its last."""
-    if arr.flags.c_contiguous:
-        return arr.nbytes
-    return sum((d - 1) * s for d, s in zip(arr.shape, arr.strides)) + arr.itemsize

@@ -32,7 +32,9 @@ def commit_advice(polys, params, spill_elements: int | None = None):
     from deepprove_cli.pcs import ProverData, commit, commit_stream
 
     limit = SPILL_ELEMENTS if spill_elements is None else spill_elements
-    if sum(int(p.size) for p in polys) < limit:
+    lazy = getattr(polys, "num_vars", None)   # a lazy sequence of tables (pcs.commit_shape)
+    total = sum(1 << int(n) for n in lazy) if lazy is not None else sum(int(p.size) for p in polys)
+    if total < limit:
         return commit(polys, params)
     stream = commit_stream(polys, params, prefix="advice/")
     try:

@@ -81,6 +81,43 @@ def test_streamed_commit_equals_in_memory(rng, tmp_path, monkeypatch):
     assert _proof(loaded, spec)[1] == _proof(data, spec)[1]
 
 
+
+class _Lazy:
+    """A lazy sequence of tables (commit_shape's `num_vars` protocol) that records which it built."""
+
+    def __init__(self, polys):
+        self.polys, self.built = polys, []
+        self.num_vars = [int(p.size).bit_length() - 1 for p in polys]
+
+    def __len__(self):
+        return len(self.polys)
+
+    def __getitem__(self, k):
+        self.built.append(k)
+        return self.polys[k].copy()
+
+
+def test_streamed_commit_of_a_lazy_sequence(rng, tmp_path, monkeypatch):
+    """Tables built only when the stream writes or encodes them (none at construction), each chunk run of
+    a split polynomial from one build; the same commitment and prover data as the eager commit."""
+    from deepprove_cli.pcs.basefold import commit_phase
+
+    monkeypatch.setattr(commit_phase, "SLAB_BYTES", 1 << 9)
+    polys, _ = _batch(rng)
+    lazy = _Lazy(polys)
+    stream = commit_stream(lazy, PARAMS, prefix="w/")
+    assert lazy.built == []
+    path = str(tmp_path / "lazy.bin")
+    container.write(path, KIND, 1, {"weights": stream.meta}, stream.specs)
+    data = commit(polys, PARAMS)
+    assert stream.commitment == data.commitment
+    assert sorted(set(lazy.built)) == list(range(len(polys)))
+    assert lazy.built.count(0) <= 2   # 4 chunks: built once for the tables' pass, once for the encoding's
+    c = container.read(path, KIND)
+    loaded = ProverData.from_container(c.meta["weights"], c)
+    for a, b in zip(loaded.codewords + loaded.tables, data.codewords + data.tables):
+        assert np.array_equal(a, b)
+
 def test_stream_out_of_order(rng, monkeypatch):
     from deepprove_cli.pcs.basefold import commit_phase
 

@@ -50,6 +50,18 @@ def test_complete_and_deterministic(model, run):
     assert st["per_kind"]["requant"]["lookup_rows"] > 0 and st["per_kind"]["lookup"]["committed"] == 8 * 16
 
 
+
+def test_a_spilled_advice_batch_gives_the_same_proof(model, run, tmp_path, monkeypatch):
+    """Above the spill threshold the advice batch is committed from lazily built tables through a file,
+    the lookups read its mapped tables and release their pages: the same bytes, and no file left."""
+    from deepprove_cli.prover import spill
+
+    toks, b = run
+    monkeypatch.setattr(spill, "SPILL_ELEMENTS", 1)
+    monkeypatch.setenv("DP_TMPDIR", str(tmp_path))
+    assert prove_sequence(model, None, toks, len(PROMPT)).proof_bytes == b.proof_bytes
+    assert list(tmp_path.iterdir()) == []
+
 @pytest.mark.parametrize("field", ["prompt", "output", "fewer", "more_prompt", "queries", "model"])
 def test_statement_fields_are_bound(model, run, field):
     _, b = run

@@ -112,11 +112,15 @@ def _num_vars(t, i: int) -> int:
 def commit_shape(polys, params: PcsParams, packed: bool = True) -> tuple[Commitment, list[np.ndarray] | None]:
     """The commitment's shape (root still zero) for these tables, and their committed columns (views,
     but packed columns, pack.py; None with packed=False: the caller builds them itself); InputError
-    names a bad table or shape."""
-    polys = list(polys)
-    if not polys:
+    names a bad table or shape. `polys` may be a lazy sequence with a `num_vars` attribute (its tables
+    are then not read here: canonical by construction, the caller's promise)."""
+    lazy = getattr(polys, "num_vars", None)   # a lazy sequence (persist.LazyPieces): tables built on demand
+    if lazy is None:
+        polys = list(polys)
+    if not len(polys):
         raise InputError("commit: no polynomials")
-    num_vars = tuple(_num_vars(t, i) for i, t in enumerate(polys))
+    num_vars = tuple(int(n) for n in lazy) if lazy is not None else \
+        tuple(_num_vars(t, i) for i, t in enumerate(polys))
     try:
         shape = Commitment.for_params(bytes(32), num_vars, params)
     except ValueError as e:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deepprove_cli.hash.merkle import MerkleTree
+from deepprove_cli.io.pages import release_file_pages
 from deepprove_cli.pcs.basefold import labels
 from deepprove_cli.pcs.basefold.encoding import encode_ext, moebius_ext
 from deepprove_cli.pcs.basefold.layout import FoldSchedule
@@ -60,6 +61,7 @@ def prove(data, schedule: FoldSchedule, z: np.ndarray, coeffs: dict, transcript)
     for j in range(folds + 1):
         for gi in schedule.inject.get(j, ()):
             add_stack(g, data.tables[gi], *combos[gi])
+            release_file_pages(data.tables[gi])   # read once here (a mapped batch: its pages may go)
         if j == folds:
             break
         if j in commit_at:  # after the injections (layout.py)

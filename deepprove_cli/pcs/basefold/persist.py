@@ -94,6 +94,28 @@ class LazyColumns:
         return self.packing.column_table(self.pieces, c)
 
 
+class LazyPieces:
+    """The split pieces (columns before packing) of polynomials given as a lazy sequence (`num_vars`,
+    and `polys[k]` building table k when asked): a streamed commit then holds one polynomial's table at
+    a time, not the batch. Chunks of one polynomial are consecutive pieces, so the last table built is
+    kept for the next."""
+
+    def __init__(self, split, polys):
+        self.split, self.polys = split, polys
+        self._last = (None, None)
+
+    def __len__(self) -> int:
+        return self.split.starts[-1]
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        k = self.split.owner(i)
+        if self._last[0] != k:
+            self._last = (None, None)   # drop the previous table before building the next
+            self._last = (k, self.polys[k])
+        t, c = self._last[1], self.split.chunks(k)
+        return t if c == 1 else t.reshape(c, -1)[i - self.split.starts[k]]
+
+
 class CommitStream:
     """A commitment computed while its prover data is written: `specs` go to io.container.write
     (after the caller's own arrays, or before: they run in order), and once written, `commitment`
@@ -103,7 +125,9 @@ class CommitStream:
         from deepprove_cli.pcs.basefold.commit_phase import Encoder, commit_shape
 
         shape, _ = commit_shape(polys, params, packed=False)
-        columns = LazyColumns(shape.packing, shape.split.column_tables(list(polys)))
+        pieces = LazyPieces(shape.split, polys) if hasattr(polys, "num_vars") else \
+            shape.split.column_tables(list(polys))
+        columns = LazyColumns(shape.packing, pieces)
         self._shape, self._columns = shape, columns
         self._encoder = Encoder(shape, columns)
         self._slab = None       # (group, first position, codewords)

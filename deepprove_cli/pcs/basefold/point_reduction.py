@@ -37,6 +37,7 @@ import numpy as np
 
 from deepprove_cli.field.babybear import P
 from deepprove_cli.field.parallel import threads_for
+from deepprove_cli.io.pages import release_file_pages
 from deepprove_cli.pcs.basefold import kernels as K
 from deepprove_cli.pcs.basefold import labels
 from deepprove_cli.pcs.basefold import pack_kernels as PK
@@ -120,14 +121,18 @@ class _Column:
         points = self.points if sel is None else self.points[sel]
         suffixes = [p[l + 1:] for p in points]
         prefix = np.array(self.bound, dtype=np.uint32).reshape(-1, 4) if l < self.base_rounds else _NONE
-        return claim_sums(self.table, prefix, suffixes, cache)
+        out = claim_sums(self.table, prefix, suffixes, cache)
+        if l < self.base_rounds:
+            release_file_pages(self.table)   # the committed table: read again next round, from the page cache
+        return out
 
     def bind(self, r: np.ndarray) -> None:
         l = len(self.bound)
         self.weight = eq1_scale(self.weight, self.points[:, l], r)
         self.bound.append(r)
         if l + 1 == self.base_rounds:
-            self.table = fold_low(self.table, np.array(self.bound, dtype=np.uint32))
+            base, self.table = self.table, fold_low(self.table, np.array(self.bound, dtype=np.uint32))
+            release_file_pages(base)
         elif l + 1 > self.base_rounds:
             self.table = fix_first_variable(self.table, r)
 
@@ -161,6 +166,7 @@ class _PackedColumn(_Column):
         out = np.zeros((rows << k, 4), dtype=np.uint32)
         with threads_for(int(np.sum(np.left_shift(1, n_eff)))):
             PK.k_slot_partials(self.table, starts, n_eff - k, self.points, k, out.reshape(-1))
+        release_file_pages(self.table)
         for r in self.bound:
             out = fix_first_variable(out, r)
         return out
