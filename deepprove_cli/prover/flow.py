@@ -115,6 +115,15 @@ class _LazyLookup:
         return self._columns
 
 
+def _view_committed(plan, values: dict, data) -> None:
+    """Every committed tensor's value becomes a view of its table in the advice batch's prover data (its
+    padded table, sliced to the tensor's shape): the unpadded copy is freed, and a spilled batch's pages
+    are resident only while read (the claim flow releases them as it drops each tensor)."""
+    for i, name in enumerate(plan.committed):
+        lay = plan.tensors[name].layout
+        values[name] = data.table(i).reshape(lay.padded_shape)[tuple(slice(0, d) for d in lay.shape)]
+
+
 def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None:
     """One node's ops in reverse order (see the module docstring)."""
     from deepprove_cli.relations.claims import prove_reduce
@@ -179,6 +188,8 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
         w.digest(data.commitment.root)
     del polys  # the padded tables: the prover data holds what the opening reads
     poly = {name: i for i, name in enumerate(plan.committed)}
+    if data is not None:
+        _view_committed(plan, values, data)
     lookups = [_LazyLookup(plan, k, values, data, poly) for k in range(len(plan.lookups))]
     phases["commit"] = time.perf_counter() - t0
 
@@ -211,7 +222,9 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
         t1 = time.perf_counter()
         prove_node(nl, pool, values, tr, w)
         for name in owned.get(nl.node.name, ()):  # read only by this node's ops and its consumers (done)
-            values.pop(name, None)
+            v = values.pop(name, None)
+            if v is not None:
+                release_file_pages(v)
         kinds[nl.node.kind] = kinds.get(nl.node.kind, 0.0) + time.perf_counter() - t1
         say("claims", i + 1, n)
     pool.finish()
