@@ -104,6 +104,8 @@ def _rand(rng, shape):
 @both_paths
 def field() -> None:
     """Base and extension vector ops, batch inverses, inner products, NTTs and the LDE."""
+    import numpy as np
+
     from deepprove_cli.field import ext4_vec, ntt, vec
 
     rng = _rng()
@@ -137,6 +139,9 @@ def field() -> None:
         ntt.intt(ntt.ntt(x, bit_reversed=True), bit_reversed=True)
         ntt.lde(x, 1)
         ntt.lde(x, 2, bit_reversed=False)
+        work = np.zeros((2, 2 << k), dtype=np.uint32)   # the commit's in-place encoding (columns >= 2^16)
+        work[:, :1 << k] = x
+        ntt.lde_in_place(work, k, 1, shift=1)
 
 
 @warmup("hash", cost=15)
