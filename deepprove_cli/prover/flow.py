@@ -156,10 +156,10 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
     """(proof bytes, sizes, spans, timings, stats) for field `values` of every tensor (consumed: each
     node's tensors are dropped once its claims are proven). `weights` = (Commitment,
     ProverData, names) or None; `multiplicities(tables, lookups)` defaults to the validating count."""
+    from deepprove_cli.io.pages import release_file_pages
     from deepprove_cli.lookup import logup
     from deepprove_cli.lookup.layout import Lookup
     from deepprove_cli.pcs import open_batch
-    from deepprove_cli.io.pages import release_file_pages
     from deepprove_cli.prover.spill import commit_advice
 
     phases, kinds = {}, {}
@@ -186,7 +186,7 @@ def prove_plan(plan, statement, values: dict, weights=None, *, progress=None, mu
         data.commitment.absorb(tr)
         w.section("advice/root")
         w.digest(data.commitment.root)
-    del polys  # the padded tables: the prover data holds what the opening reads
+    del polys  # built its tables on demand; the prover data holds what the lookups and opening read
     poly = {name: i for i, name in enumerate(plan.committed)}
     if data is not None:
         _view_committed(plan, values, data)
