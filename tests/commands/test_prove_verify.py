@@ -184,3 +184,29 @@ def test_corrupted_commitment_file_gives_a_rejected_proof(model, tmp_path):
         assert r.returncode == 1 and "weight opening" in _err(r)
     else:
         assert r.returncode in (1, 2) and "Traceback" not in r.stderr.decode()
+
+
+def test_developer_scripts_read_a_real_proof(model, proved, model_dir):
+    """scripts/proof_anatomy.py and scripts/block_uniformity.py (measurement tools, run by hand on big
+    models) work on small ones: the proof's anatomy adds up, the tiny llama's blocks are compared."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    dpq, _ = model
+    path, _, raw = proved
+    r = subprocess.run([sys.executable, "scripts/proof_anatomy.py", path], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "valid: True" in r.stdout
+    size = int(re.search(r"proof (\d+) bytes", r.stdout).group(1))
+    total = re.search(r"^all\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+(\d+)$", r.stdout, re.M)
+    assert total and 0 < (float(total.group(1)) + float(total.group(2))) * 1e3 < size
+    assert int(total.group(4)) > 0
+    llama, _ = quantized("llama", model_dir)
+    r = subprocess.run([sys.executable, "scripts/block_uniformity.py", llama, "--tokens", "2"], cwd=REPO,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    blocks = re.search(r"^(\d+) blocks; (\d+) of (\d+) ops inside blocks", r.stdout, re.M)
+    assert blocks and int(blocks.group(1)) >= 2 and 0 < int(blocks.group(2)) <= int(blocks.group(3))
