@@ -64,6 +64,7 @@ def prove_sequence(qmodel, weights, tokens, n_prompt: int, *, params=None, progr
     from deepprove_cli.pcs import DEFAULT_PARAMS
     from deepprove_cli.prover.flow import prove_plan
     from deepprove_cli.prover.memory import return_freed_memory
+    from deepprove_cli.prover.resources import check_resources
     from deepprove_cli.prover.witness import forward, to_field_values
     from deepprove_cli.verifier.key import key_from_model
 
@@ -77,6 +78,7 @@ def prove_sequence(qmodel, weights, tokens, n_prompt: int, *, params=None, progr
             raise InputError(f"weight opening parameters differ from the commitment's {weights[0].mismatch(wparams)}")
     statement = Statement(key.model_id, tuple(prompt), tuple(outputs), params or DEFAULT_PARAMS, wparams)
     plan = plan_for(key, statement)
+    check_resources(plan, statement.advice_pcs)
     t0 = time.perf_counter()
     witness_kinds: dict = {}
     values, _ = forward(plan, qmodel, witness_kinds, progress)
