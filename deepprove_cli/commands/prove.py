@@ -86,30 +86,10 @@ def tokens_from_prompt(files, text: str, n_tokens: int) -> tuple[list[int], list
     tok = Tokenizer(files.qm.tokenizer)
     ids = prompt_tokens(tok, text)
     check_tokens(files.qm, ids, n_tokens)
-    check_fits(files, len(ids), n_tokens)
     stream = Streamer(tok)
     gen = generate(files.qm, ids, n_tokens, on_token=stream)
     stream.finish()
     return gen.prompt_tokens, gen.output_tokens, gen.seconds
-
-
-def check_fits(files, n_prompt: int, n_tokens: int) -> None:
-    """Refuse before generating a proof this machine certainly cannot hold (prover/resources.py): the
-    plan's shapes depend on the token count only, so placeholder tokens give its bounds."""
-    import importlib.util
-
-    if importlib.util.find_spec("deepprove_cli.prover") is None:
-        return
-    from deepprove_cli.nodeproofs.plan import plan_for
-    from deepprove_cli.nodeproofs.statement import Statement
-    from deepprove_cli.pcs import DEFAULT_PARAMS
-    from deepprove_cli.prover.resources import check_resources
-    from deepprove_cli.verifier.key import key_from_model
-
-    key = key_from_model(files.qm, files.weights, files.model_id)
-    plan = plan_for(key, Statement(key.model_id, (0,) * n_prompt, (0,) * n_tokens, DEFAULT_PARAMS,
-                                   files.vk.pcs if files.weights is not None else None))
-    check_resources(plan, DEFAULT_PARAMS)
 
 
 def prover_entry():

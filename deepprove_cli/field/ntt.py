@@ -315,7 +315,6 @@ def k_lde_scatter(src, out, k, nblocks, t, pw):
             out[o0 + u] = _mul(src[s0 + u], pw[u])
 
 
-
 @njit(parallel=True, cache=True)
 def k_lde_spread(work, k, nblocks, t, pw):
     """work[row, t, j] = work[row, 0, j] * pw[j] on a flat view of (rows, nblocks, k) (t = 0: in place)."""
@@ -325,6 +324,7 @@ def k_lde_spread(work, k, nblocks, t, pw):
         for j in range(k):
             u = np.uint64(j)
             work[o0 + u] = _mul(work[s0 + u], pw[u])
+
 
 # --- cached tables -------------------------------------------------------------------------------
 
@@ -494,9 +494,9 @@ def lde_in_place(work: np.ndarray, log_k: int, log_blowup: int, shift=GENERATOR)
     s = check_shift(shift, "lde_in_place")
     r = int(log_blowup)
     k = 1 << log_k
-    flat = work.reshape(-1)
     if work.ndim != 2 or work.shape[1] != k << r or not work.flags.c_contiguous or work.dtype != np.uint32:
         raise InputError(f"lde_in_place: expected C-contiguous uint32 rows of {k << r}, got {work.shape}")
+    flat = work.reshape(-1)
     big_root = two_adic_root(log_k + r)
     with threads_for(flat.size):
         for t in range((1 << r) - 1, -1, -1):   # block 0 last: the others read it
@@ -504,6 +504,7 @@ def lde_in_place(work: np.ndarray, log_k: int, log_blowup: int, shift=GENERATOR)
             if t or x != 1:
                 k_lde_spread(flat, k, 1 << r, t, powers(x, k))
     dif_in_place(flat, log_k, False)
+
 
 def ntt(a, bit_reversed: bool = False) -> np.ndarray:
     """Evaluations of each row (coefficients c_0..c_{n-1}) at w^i, i < n (bit-reversed order if asked)."""

@@ -13,8 +13,8 @@ evaluations of the columns, which the proof carries and the caller must check:
 (`multiplicity.compute_multiplicities`). A group's columns are checked, leafed and evaluated while that
 group is proven, then `done(i)` is called for each of its lookups i: the caller may free them (a long
 sequence's columns are mapped from a file or built on demand, and one group's worth is what stays
-resident). Before that, only each lookup's `table` and `shape` are read. Nothing is validated beyond shapes here: a false witness
-gives a proof that fails verification (the soundness tests rely on that).
+resident). Before that, only each lookup's `table` and `shape` are read. Nothing is validated beyond
+shapes here: a false witness gives a proof that fails verification (the soundness tests rely on that).
 """
 
 from __future__ import annotations

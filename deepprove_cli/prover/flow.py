@@ -22,7 +22,6 @@ import numpy as np
 from deepprove_cli.io.binary import Writer
 from deepprove_cli.nodeproofs.claims import ClaimPool
 from deepprove_cli.nodeproofs.statement import TRANSCRIPT_LABEL, absorb_weights
-from deepprove_cli.relations.layout import TensorLayout
 from deepprove_cli.transcript import Transcript
 
 
@@ -44,7 +43,7 @@ class SectionWriter(Writer):
 
 def _padded(plan, values, name: str):
     """The padded base table of a tensor (a new array unless its shape needs no padding)."""
-    return TensorLayout(plan.tensors[name].shape).table(values[name], name)
+    return plan.tensors[name].layout.table(values[name], name)
 
 
 class _AdviceTables(Sequence):
@@ -140,7 +139,7 @@ def prove_node(nl, pool: ClaimPool, values: dict, transcript, w: Writer) -> None
         if not claims:
             continue
         if len(claims) > op.each_claim_max:
-            table = TensorLayout(pool.plan.tensors[op.defines].shape).table(values[op.defines], op.defines)
+            table = _padded(pool.plan, values, op.defines)
             proof, claim = prove_reduce(claims, table, transcript)
             proof.write(w)
             claims = [claim]

@@ -35,4 +35,3 @@ def return_freed_memory() -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     _done = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
     return _done
-

@@ -211,18 +211,3 @@ def test_developer_scripts_read_a_real_proof(model, proved, model_dir):
     blocks = re.search(r"^(\d+) blocks; (\d+) of (\d+) ops inside blocks", r.stdout, re.M)
     assert blocks and int(blocks.group(1)) >= 2 and 0 < int(blocks.group(2)) <= int(blocks.group(3))
 
-
-def test_a_proof_that_cannot_fit_is_refused_before_generating(model, monkeypatch):
-    """`dp prove --tokens N` checks the plan's lower bounds (prover/resources.py) before inference."""
-    from deepprove_cli.commands import prove as prove_command
-    from deepprove_cli.errors import InputError
-    from deepprove_cli.model.vk import load_model
-    from deepprove_cli.prover import resources
-
-    dpq, _ = model
-    files = load_model(dpq)
-    prove_command.check_fits(files, 2, N)   # fits as it is
-    monkeypatch.setattr(resources, "available_memory", lambda: 1000)
-    monkeypatch.setattr("deepprove_cli.model.infer.generate", lambda *a, **k: pytest.fail("generated first"))
-    with pytest.raises(InputError, match="memory for its witness alone"):
-        prove_command.tokens_from_prompt(files, PROMPT, N)
